@@ -1,0 +1,107 @@
+package dev.kiln;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Session options. Immutable: every setter returns a new instance.
+ *
+ * <pre>{@code Options.defaults().threads(2).memoryBudget(1L << 30)}</pre>
+ */
+public final class Options {
+    private final int threads;
+    private final List<String> backends;
+    private final List<String> passes;
+    private final long memoryBudget;
+    private final Map<String, Long> dimBindings;
+
+    private Options(int threads, List<String> backends, List<String> passes, long memoryBudget,
+                    Map<String, Long> dimBindings) {
+        this.threads = threads;
+        this.backends = List.copyOf(backends);
+        this.passes = List.copyOf(passes);
+        this.memoryBudget = memoryBudget;
+        this.dimBindings = Map.copyOf(dimBindings);
+    }
+
+    /**
+     * The defaults: one thread per available core, every available backend, all optimization
+     * passes, and a memory budget of a quarter of physical-looking memory (see {@link #memoryBudget()}).
+     */
+    public static Options defaults() {
+        return new Options(Runtime.getRuntime().availableProcessors(), List.of(), List.of("all"),
+                defaultBudget(), Map.of());
+    }
+
+    private static long defaultBudget() {
+        // Off-heap memory is not bounded by -Xmx; use a generous multiple of it so that a
+        // hostile shape is refused long before the machine swaps, while real models fit.
+        long heap = Runtime.getRuntime().maxMemory();
+        return Math.max(8L << 30, Math.min(heap * 4, 64L << 30));
+    }
+
+    /** Worker threads for intra-op parallelism (at least 1). */
+    public Options threads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + n);
+        }
+        return new Options(n, backends, passes, memoryBudget, dimBindings);
+    }
+
+    /** Restricts and orders the backends by name (e.g. {@code "cpu-ref"}); empty means all, by priority. */
+    public Options backends(String... names) {
+        return new Options(threads, List.of(names), passes, memoryBudget, dimBindings);
+    }
+
+    /** The optimization passes by name; {@code "all"} (the default) or {@code "none"}. */
+    public Options passes(String... names) {
+        return new Options(threads, backends, List.of(names), memoryBudget, dimBindings);
+    }
+
+    /** The most bytes of tensor memory one run may hold at once. */
+    public Options memoryBudget(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("memory budget must be positive");
+        }
+        return new Options(threads, backends, passes, bytes, dimBindings);
+    }
+
+    /** Fixes a symbolic dimension (such as {@code batch}) to a value for this session. */
+    public Options bindDim(String symbol, long value) {
+        Map<String, Long> m = new LinkedHashMap<>(dimBindings);
+        m.put(symbol, value);
+        return new Options(threads, backends, passes, memoryBudget, m);
+    }
+
+    /** Worker threads. */
+    public int threads() {
+        return threads;
+    }
+
+    /** Backend names, in order; empty means every available backend by priority. */
+    public List<String> backends() {
+        return backends;
+    }
+
+    /** Optimization pass names. */
+    public List<String> passes() {
+        return passes;
+    }
+
+    /** Memory budget per run, in bytes. */
+    public long memoryBudget() {
+        return memoryBudget;
+    }
+
+    /** Symbolic dimensions fixed for this session. */
+    public Map<String, Long> dimBindings() {
+        return dimBindings;
+    }
+
+    @Override
+    public String toString() {
+        return "Options[threads=" + threads + ", backends=" + backends + ", passes=" + passes
+                + ", memoryBudget=" + memoryBudget + ", dims=" + dimBindings + "]";
+    }
+}

@@ -1,0 +1,500 @@
+package dev.kiln.compile;
+
+import dev.kiln.KilnException;
+import dev.kiln.ModelFormatException;
+import dev.kiln.Options;
+import dev.kiln.UnsupportedOperatorException;
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.BindContext;
+import dev.kiln.backend.Kernel;
+import dev.kiln.backend.Subgraph;
+import dev.kiln.graph.Graph;
+import dev.kiln.graph.Node;
+import dev.kiln.graph.ValueInfo;
+import dev.kiln.ops.OpRegistry;
+import dev.kiln.ops.OpSchema;
+import dev.kiln.tensor.Dim;
+import dev.kiln.tensor.SymbolicShape;
+import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.Value;
+import dev.kiln.tensor.ValueType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Turns a graph into a {@link Plan}: inline functions, order the nodes, infer types (evaluating
+ * small constant subgraphs), drop nodes whose outputs are all constants, bind a kernel per node,
+ * and plan memory by liveness.
+ *
+ * <p>Unsupported operators are collected over the whole graph, subgraphs included, and reported
+ * together.
+ */
+public final class Compiler {
+    /** Constant folding during compilation gives up on outputs larger than this. */
+    private static final long FOLD_LIMIT = 1 << 22;
+
+    private final String modelName;
+    private final Options options;
+    private final List<Backend> backends;
+    private final OpRegistry registry;
+    private final boolean fold;
+
+    /**
+     * @param modelName the model's name, for errors
+     * @param options session options
+     * @param backends backends in the order they are asked
+     */
+    public Compiler(String modelName, Options options, List<Backend> backends) {
+        this.modelName = modelName;
+        this.options = options;
+        this.backends = List.copyOf(backends);
+        this.registry = OpRegistry.standard();
+        this.fold = !options.passes().contains("none");
+    }
+
+    /** Compiles a main graph. */
+    public Plan compile(Graph graph) {
+        try {
+            Unsupported unsupported = new Unsupported();
+            Plan p = compile(graph, Map.of(), unsupported);
+            unsupported.throwIfAny();
+            return p;
+        } catch (KilnException e) {
+            throw e.inModel(modelName);
+        }
+    }
+
+    /** Lists the unsupported operators of a graph (subgraphs included) without compiling it. */
+    public List<String> unsupportedOperators(Graph graph) {
+        Unsupported u = new Unsupported();
+        collectUnsupported(graph, u);
+        return u.list();
+    }
+
+    private void collectUnsupported(Graph g, Unsupported u) {
+        for (Node n : g.nodes()) {
+            if (!isSupported(g, n)) {
+                u.add(n);
+            }
+            for (Graph sub : Graph.subgraphs(n)) {
+                collectUnsupported(sub, u);
+            }
+        }
+    }
+
+    private boolean isSupported(Graph g, Node n) {
+        if (g.functions().containsKey(dev.kiln.graph.Function.key(n.domain(), n.opType()))) {
+            return true;
+        }
+        return hasKernel(n.domain(), n.opType()) && existsAtOpset(n, g.opset(n.domain()));
+    }
+
+    private boolean hasKernel(String domain, String opType) {
+        for (Backend b : backends) {
+            if (b.supports(domain, opType)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean existsAtOpset(Node n, int opset) {
+        OpSchema s = registry.get(n.domain(), n.opType());
+        return s == null || s.versionAt(opset) >= 0;
+    }
+
+    private Plan compile(Graph graph, Map<String, ValueType> outerTypes, Unsupported unsupported) {
+        Graph g = FunctionInliner.inline(graph, this::hasKernel);
+        Map<String, ValueType> types = new HashMap<>(outerTypes);
+        Map<String, Tensor> constants = new HashMap<>(g.initializers());
+        Set<String> available = new HashSet<>(outerTypes.keySet());
+        for (ValueInfo in : g.inputs()) {
+            if (in.type() != null) {
+                types.put(in.name(), bindDims(in.type()));
+            }
+            available.add(in.name());
+            // An input may override its initializer, so the initializer is only a default.
+            constants.remove(in.name());
+        }
+        for (Map.Entry<String, Tensor> e : g.initializers().entrySet()) {
+            available.add(e.getKey());
+            if (!types.containsKey(e.getKey())) {
+                types.put(e.getKey(), e.getValue().type());
+            }
+        }
+        List<Node> order = TopoSort.sort(g, available);
+        Map<String, ValueType> declared = new HashMap<>();
+        g.valueInfo().forEach((k, v) -> declared.put(k, v.type()));
+        for (ValueInfo o : g.outputs()) {
+            if (o.type() != null) {
+                declared.putIfAbsent(o.name(), o.type());
+            }
+        }
+        TypeInference.run(order, types, constants, declared, g.opsets(), registry, this::evaluate);
+
+        List<Node> live = new ArrayList<>();
+        for (Node n : order) {
+            if (!(fold && allOutputsConstant(n, constants))) {
+                live.add(n);
+            }
+        }
+        return build(g, live, types, constants, outerTypes, unsupported);
+    }
+
+    private ValueType bindDims(ValueType t) {
+        if (options.dimBindings().isEmpty() || !(t instanceof ValueType.TensorType tt) || tt.shape() == null) {
+            return t;
+        }
+        List<Dim> dims = new ArrayList<>();
+        for (Dim d : tt.shape().dims()) {
+            Long v = d.isSymbol() ? options.dimBindings().get(d.symbolName()) : null;
+            dims.add(v != null ? Dim.of(v) : d);
+        }
+        return ValueType.tensor(tt.dtype(), SymbolicShape.of(dims));
+    }
+
+    private static boolean allOutputsConstant(Node n, Map<String, Tensor> constants) {
+        for (String o : n.outputs()) {
+            if (!o.isEmpty() && !constants.containsKey(o)) {
+                return false;
+            }
+        }
+        return !n.outputs().isEmpty();
+    }
+
+    private Tensor[] evaluate(Node n, int opset, Tensor[] inputs) {
+        long total = 0;
+        for (Tensor t : inputs) {
+            total += t == null ? 0 : t.size();
+        }
+        if (total > FOLD_LIMIT) {
+            return null;
+        }
+        Map<String, ValueType> types = new HashMap<>();
+        Map<String, Tensor> consts = new HashMap<>();
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i] != null) {
+                types.put(n.input(i), inputs[i].type());
+                consts.put(n.input(i), inputs[i]);
+            }
+        }
+        for (Backend b : backends) {
+            if (!b.device().hostMemory() || !b.supports(n.domain(), n.opType())) {
+                continue;
+            }
+            try {
+                Kernel k = b.bind(new Binding(n, opset, types, consts, Map.of(), null));
+                if (k == null) {
+                    continue;
+                }
+                ConstantContext ctx = new ConstantContext(n, inputs, FOLD_LIMIT);
+                k.run(ctx);
+                Value[] vs = ctx.outputs();
+                Tensor[] out = new Tensor[vs.length];
+                for (int i = 0; i < vs.length; i++) {
+                    if (!(vs[i] instanceof Tensor t) && n.outputs().size() > i && !n.outputs().get(i).isEmpty()) {
+                        return null;
+                    }
+                    out[i] = (Tensor) vs[i];
+                }
+                return out;
+            } catch (ConstantContext.TooLarge | KilnException | UnsupportedOperationException e) {
+                return null;
+            } catch (RuntimeException e) {
+                // The node fails on these inputs; the error surfaces when it runs, with run-time context.
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private Plan build(Graph g, List<Node> nodes, Map<String, ValueType> types, Map<String, Tensor> constants,
+                       Map<String, ValueType> outerTypes, Unsupported unsupported) {
+        Map<String, Integer> ids = new LinkedHashMap<>();
+        for (ValueInfo in : g.inputs()) {
+            ids.putIfAbsent(in.name(), ids.size());
+        }
+        for (String name : g.initializers().keySet()) {
+            ids.putIfAbsent(name, ids.size());
+        }
+        for (Node n : nodes) {
+            for (String in : TopoSort.reads(n)) {
+                ids.putIfAbsent(in, ids.size());
+            }
+            for (String o : n.outputs()) {
+                if (!o.isEmpty()) {
+                    ids.putIfAbsent(o, ids.size());
+                }
+            }
+        }
+        for (ValueInfo o : g.outputs()) {
+            ids.putIfAbsent(o.name(), ids.size());
+        }
+        int count = ids.size();
+        String[] names = new String[count];
+        ids.forEach((k, v) -> names[v] = k);
+        ValueType[] vtypes = new ValueType[count];
+        Tensor[] consts = new Tensor[count];
+        for (int i = 0; i < count; i++) {
+            vtypes[i] = types.get(names[i]);
+            consts[i] = constants.get(names[i]);
+        }
+        // Graph inputs without an initializer default are never constant; with one, the
+        // initializer is the default used when the caller does not supply the input.
+        for (ValueInfo in : g.inputs()) {
+            consts[ids.get(in.name())] = g.initializers().get(in.name());
+        }
+
+        Set<Integer> defined = new HashSet<>();
+        for (ValueInfo in : g.inputs()) {
+            defined.add(ids.get(in.name()));
+        }
+        for (int i = 0; i < count; i++) {
+            if (consts[i] != null) {
+                defined.add(i);
+            }
+        }
+        List<Step> steps = new ArrayList<>();
+        List<Kernel> kernels = new ArrayList<>();
+        List<String> backendNames = new ArrayList<>();
+        // Everything visible to a subgraph of this graph, with its type where known.
+        Map<String, ValueType> scope = new HashMap<>(outerTypes);
+        for (String name : names) {
+            scope.put(name, types.get(name));
+        }
+        for (Node n : nodes) {
+            int opset = g.opset(n.domain());
+            Kernel k = null;
+            String bname = null;
+            if (existsAtOpset(n, opset)) {
+                for (Backend b : backends) {
+                    if (!b.supports(n.domain(), n.opType())) {
+                        continue;
+                    }
+                    try {
+                        k = b.bind(new Binding(n, opset, types, constants, scope, unsupported));
+                    } catch (KilnException e) {
+                        throw e.atNode(n.describe());
+                    } catch (RuntimeException e) {
+                        throw new ModelFormatException("cannot bind kernel: " + e.getMessage(), e).atNode(n.describe());
+                    }
+                    if (k != null) {
+                        bname = b.name();
+                        break;
+                    }
+                }
+            }
+            if (k == null) {
+                unsupported.add(n);
+            }
+            kernels.add(k);
+            backendNames.add(bname);
+        }
+
+        // Alias roots: a view shares its input's memory.
+        int[] root = new int[count];
+        for (int i = 0; i < count; i++) {
+            root[i] = i;
+        }
+        for (int s = 0; s < nodes.size(); s++) {
+            Node n = nodes.get(s);
+            Kernel k = kernels.get(s);
+            for (int o = 0; o < n.outputs().size(); o++) {
+                String out = n.outputs().get(o);
+                int v = k == null ? -1 : k.viewOf(o);
+                if (!out.isEmpty() && v >= 0 && n.hasInput(v)) {
+                    root[ids.get(out)] = root[ids.get(n.input(v))];
+                }
+            }
+        }
+        // Liveness: the last step reading any value of an alias set frees the root's buffer.
+        int[] lastUse = new int[count];
+        Arrays.fill(lastUse, -1);
+        int[] producer = new int[count];
+        Arrays.fill(producer, -1);
+        for (int s = 0; s < nodes.size(); s++) {
+            Node n = nodes.get(s);
+            for (String in : TopoSort.reads(n)) {
+                int r = root[ids.get(in)];
+                lastUse[r] = Math.max(lastUse[r], s);
+            }
+            for (String o : n.outputs()) {
+                if (!o.isEmpty()) {
+                    int id = ids.get(o);
+                    producer[id] = s;
+                    lastUse[root[id]] = Math.max(lastUse[root[id]], s);
+                }
+            }
+        }
+        boolean[] owned = new boolean[count];
+        int[] outputIds = new int[g.outputs().size()];
+        boolean[] copyOnReturn = new boolean[outputIds.length];
+        for (int i = 0; i < outputIds.length; i++) {
+            int id = ids.get(g.outputs().get(i).name());
+            outputIds[i] = id;
+            if (producer[id] >= 0 && root[id] == id) {
+                owned[id] = true;
+            } else {
+                copyOnReturn[i] = true;
+            }
+            lastUse[root[id]] = Integer.MAX_VALUE;
+        }
+        List<List<Integer>> releases = new ArrayList<>();
+        for (int s = 0; s < nodes.size(); s++) {
+            releases.add(new ArrayList<>());
+        }
+        for (int id = 0; id < count; id++) {
+            if (root[id] == id && producer[id] >= 0 && !owned[id] && lastUse[id] >= 0
+                    && lastUse[id] < nodes.size()) {
+                releases.get(lastUse[id]).add(id);
+            }
+        }
+        for (int s = 0; s < nodes.size(); s++) {
+            Node n = nodes.get(s);
+            int[] in = new int[n.inputs().size()];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = n.input(i).isEmpty() ? -1 : ids.get(n.input(i));
+            }
+            int[] out = new int[n.outputs().size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = n.outputs().get(i).isEmpty() ? -1 : ids.get(n.outputs().get(i));
+            }
+            Set<String> implicit = new LinkedHashSet<>();
+            for (Graph sub : Graph.subgraphs(n)) {
+                implicit.addAll(sub.freeVariables());
+            }
+            int[] imp = implicit.stream().mapToInt(ids::get).toArray();
+            int[] rel = releases.get(s).stream().mapToInt(Integer::intValue).toArray();
+            steps.add(new Step(n, kernels.get(s), backendNames.get(s), in, out, imp, rel));
+        }
+        List<Integer> outer = new ArrayList<>();
+        for (int id = 0; id < count; id++) {
+            if (producer[id] < 0 && consts[id] == null && !isInput(g, names[id])) {
+                if (!outerTypes.containsKey(names[id])) {
+                    throw new ModelFormatException("graph '" + g.name() + "' reads '" + names[id]
+                            + "', which nothing defines").forTensor(names[id]);
+                }
+                outer.add(id);
+            }
+        }
+        int[] inputIds = new int[g.inputs().size()];
+        List<ValueInfo> inputs = new ArrayList<>();
+        for (int i = 0; i < inputIds.length; i++) {
+            ValueInfo in = g.inputs().get(i);
+            inputIds[i] = ids.get(in.name());
+            inputs.add(new ValueInfo(in.name(), types.getOrDefault(in.name(), in.type())));
+        }
+        List<ValueInfo> outputs = new ArrayList<>();
+        for (ValueInfo o : g.outputs()) {
+            outputs.add(new ValueInfo(o.name(), types.getOrDefault(o.name(), o.type())));
+        }
+        return new Plan(modelName, g.name(), names, ids, vtypes, steps, inputs, inputIds, outputs, outputIds,
+                consts, outer.stream().mapToInt(Integer::intValue).toArray(), owned, root, copyOnReturn);
+    }
+
+    private static boolean isInput(Graph g, String name) {
+        for (ValueInfo in : g.inputs()) {
+            if (in.name().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What a backend sees of a node at bind time. */
+    private final class Binding implements BindContext {
+        private final Node node;
+        private final int opset;
+        private final Map<String, ValueType> types;
+        private final Map<String, Tensor> constants;
+        private final Map<String, ValueType> scope;
+        private final Unsupported unsupported;
+
+        Binding(Node node, int opset, Map<String, ValueType> types, Map<String, Tensor> constants,
+                Map<String, ValueType> scope, Unsupported unsupported) {
+            this.node = node;
+            this.opset = opset;
+            this.types = types;
+            this.constants = constants;
+            this.scope = scope;
+            this.unsupported = unsupported;
+        }
+
+        @Override
+        public Node node() {
+            return node;
+        }
+
+        @Override
+        public int opset() {
+            return opset;
+        }
+
+        @Override
+        public int inputCount() {
+            return node.inputs().size();
+        }
+
+        @Override
+        public ValueType inputType(int i) {
+            return node.input(i).isEmpty() ? null : types.get(node.input(i));
+        }
+
+        @Override
+        public Tensor constantInput(int i) {
+            return node.input(i).isEmpty() ? null : constants.get(node.input(i));
+        }
+
+        @Override
+        public ValueType outputType(int i) {
+            return i < node.outputs().size() ? types.get(node.outputs().get(i)) : null;
+        }
+
+        @Override
+        public Subgraph compile(Graph body) {
+            if (unsupported == null) {
+                throw new UnsupportedOperationException("subgraphs are not compiled for constant folding");
+            }
+            return Compiler.this.compile(body, scope, unsupported);
+        }
+
+        @Override
+        public Options options() {
+            return options;
+        }
+    }
+
+    /** Unsupported operators found so far, with the nodes that use them. */
+    private static final class Unsupported {
+        private final Map<String, List<String>> ops = new TreeMap<>();
+
+        void add(Node n) {
+            String op = (n.domain().isEmpty() ? "" : n.domain() + ".") + n.opType();
+            ops.computeIfAbsent(op, k -> new ArrayList<>()).add(n.name().isEmpty() ? "<unnamed>" : n.name());
+        }
+
+        List<String> list() {
+            List<String> r = new ArrayList<>();
+            ops.forEach((op, nodes) -> {
+                List<String> shown = nodes.size() > 5 ? nodes.subList(0, 5) : nodes;
+                r.add(op + " (node" + (nodes.size() == 1 ? " " : "s ") + String.join(", ", shown)
+                        + (nodes.size() > 5 ? ", +" + (nodes.size() - 5) + " more" : "") + ")");
+            });
+            return r;
+        }
+
+        void throwIfAny() {
+            if (!ops.isEmpty()) {
+                throw new UnsupportedOperatorException(list());
+            }
+        }
+    }
+}

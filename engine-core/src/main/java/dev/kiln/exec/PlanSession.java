@@ -1,0 +1,201 @@
+package dev.kiln.exec;
+
+import dev.kiln.InvalidInputException;
+import dev.kiln.KilnException;
+import dev.kiln.Options;
+import dev.kiln.Session;
+import dev.kiln.compile.Plan;
+import dev.kiln.graph.ValueInfo;
+import dev.kiln.tensor.Dim;
+import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.Value;
+import dev.kiln.tensor.ValueType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The session behind {@link dev.kiln.Model#session}: a compiled plan, a worker pool, and a pool
+ * of run states. Runs hold a read lock; {@link #close()} takes the write lock, so it waits for
+ * runs in flight and later runs fail.
+ */
+public final class PlanSession implements Session {
+    private final Plan plan;
+    private final Options options;
+    private final WorkerPool workers;
+    private final Executor executor;
+    private final ConcurrentLinkedQueue<RunState> states = new ConcurrentLinkedQueue<>();
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final List<ValueInfo> inputs;
+    private final Runnable onClose;
+    private volatile boolean closed;
+
+    /**
+     * @param plan the compiled main graph
+     * @param options the session options
+     * @param onClose called once when the session closes (releases the model)
+     */
+    public PlanSession(Plan plan, Options options, Runnable onClose) {
+        this.plan = plan;
+        this.options = options;
+        this.workers = new WorkerPool(options.threads(), "kiln-" + plan.modelName());
+        this.executor = new Executor(workers);
+        this.onClose = onClose;
+        List<ValueInfo> required = new ArrayList<>();
+        for (int i = 0; i < plan.inputs().size(); i++) {
+            if (plan.constant(plan.inputId(i)) == null) {
+                required.add(plan.inputs().get(i));
+            }
+        }
+        this.inputs = List.copyOf(required);
+    }
+
+    /** The compiled plan. */
+    public Plan plan() {
+        return plan;
+    }
+
+    @Override
+    public List<ValueInfo> inputs() {
+        return inputs;
+    }
+
+    @Override
+    public List<ValueInfo> outputs() {
+        return plan.outputs();
+    }
+
+    @Override
+    public Map<String, Tensor> run(Map<String, Tensor> in) {
+        Map<String, Value> out = runValues(in);
+        Map<String, Tensor> r = new LinkedHashMap<>();
+        for (Map.Entry<String, Value> e : out.entrySet()) {
+            if (!(e.getValue() instanceof Tensor t)) {
+                throw new InvalidInputException("output is a " + e.getValue().type() + ", not a tensor; use runValues")
+                        .forTensor(e.getKey()).inModel(plan.modelName());
+            }
+            r.put(e.getKey(), t);
+        }
+        return r;
+    }
+
+    @Override
+    public Map<String, Value> runValues(Map<String, ? extends Value> in) {
+        lock.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("session of model " + plan.modelName() + " is closed");
+            }
+            Value[] args = bindInputs(in);
+            RunState state = states.poll();
+            if (state == null) {
+                state = new RunState(options.memoryBudget());
+            }
+            try {
+                List<Value> outs = executor.run(plan, args, null, state, 0);
+                Map<String, Value> r = new LinkedHashMap<>();
+                for (int i = 0; i < outs.size(); i++) {
+                    r.put(plan.outputs().get(i).name(), outs.get(i));
+                }
+                return r;
+            } finally {
+                states.add(state);
+            }
+        } catch (KilnException e) {
+            throw e.inModel(plan.modelName());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private Value[] bindInputs(Map<String, ? extends Value> in) {
+        Value[] args = new Value[plan.inputs().size()];
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            index.put(plan.inputs().get(i).name(), i);
+        }
+        for (String name : in.keySet()) {
+            if (!index.containsKey(name)) {
+                throw new InvalidInputException("the model has no input named '" + name + "'; its inputs are "
+                        + inputs.stream().map(ValueInfo::name).toList()).forTensor(name);
+            }
+        }
+        Map<String, Long> symbols = new HashMap<>(options.dimBindings());
+        for (int i = 0; i < args.length; i++) {
+            ValueInfo info = plan.inputs().get(i);
+            Value v = in.get(info.name());
+            if (v == null) {
+                if (plan.constant(plan.inputId(i)) == null) {
+                    throw new InvalidInputException("missing input").forTensor(info.name());
+                }
+                continue;
+            }
+            check(info, v, symbols);
+            args[i] = v;
+        }
+        return args;
+    }
+
+    private static void check(ValueInfo info, Value v, Map<String, Long> symbols) {
+        ValueType declared = info.type();
+        if (declared == null) {
+            return;
+        }
+        if (declared instanceof ValueType.TensorType tt) {
+            if (!(v instanceof Tensor t)) {
+                throw new InvalidInputException("expected a tensor " + tt + ", got " + v.type()).forTensor(info.name());
+            }
+            if (t.dtype() != tt.dtype()) {
+                throw new InvalidInputException("expected element type " + tt.dtype() + ", got " + t.dtype())
+                        .forTensor(info.name());
+            }
+            if (tt.shape() == null) {
+                return;
+            }
+            if (t.rank() != tt.shape().rank()) {
+                throw new InvalidInputException("expected rank " + tt.shape().rank() + " " + tt.shape() + ", got "
+                        + t.shape()).forTensor(info.name());
+            }
+            for (int d = 0; d < t.rank(); d++) {
+                Dim dim = tt.shape().dim(d);
+                long actual = t.shape().dim(d);
+                if (dim.isKnown() && dim.value() != actual) {
+                    throw new InvalidInputException("dimension " + d + " must be " + dim.value() + " (shape "
+                            + tt.shape() + "), got " + t.shape()).forTensor(info.name());
+                }
+                if (dim.isSymbol()) {
+                    Long prev = symbols.putIfAbsent(dim.symbolName(), actual);
+                    if (prev != null && prev != actual) {
+                        throw new InvalidInputException("dimension '" + dim.symbolName() + "' is " + prev
+                                + " elsewhere, but " + actual + " in " + t.shape()).forTensor(info.name());
+                    }
+                }
+            }
+        } else if (v instanceof Tensor && !(declared instanceof ValueType.OptionalType)) {
+            throw new InvalidInputException("expected a " + declared + ", got a tensor").forTensor(info.name());
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            workers.close();
+            RunState s;
+            while ((s = states.poll()) != null) {
+                s.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+        onClose.run();
+    }
+}

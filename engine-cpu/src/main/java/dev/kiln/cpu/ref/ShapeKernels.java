@@ -1,0 +1,176 @@
+package dev.kiln.cpu.ref;
+
+import dev.kiln.backend.BindContext;
+import dev.kiln.backend.Kernel;
+import dev.kiln.backend.KernelContext;
+import dev.kiln.ops.Shapes;
+import dev.kiln.tensor.DType;
+import dev.kiln.tensor.Shape;
+import dev.kiln.tensor.Tensor;
+import java.util.function.Function;
+
+/**
+ * Operators that only change how a tensor's memory is read: Reshape, Flatten, Squeeze,
+ * Unsqueeze, Identity and inference-mode Dropout return views; Shape and Size describe.
+ */
+final class ShapeKernels {
+    private ShapeKernels() {
+    }
+
+    /** A kernel whose output 0 is input 0 under a new shape, sharing its memory. */
+    record View(Function<KernelContext, Shape> shape) implements Kernel {
+        @Override
+        public void run(KernelContext ctx) {
+            if (!(ctx.input(0) instanceof Tensor x)) {
+                ctx.set(0, ctx.input(0));
+                return;
+            }
+            ctx.set(0, x.reshape(shape.apply(ctx)));
+        }
+
+        @Override
+        public int viewOf(int output) {
+            return output == 0 ? 0 : -1;
+        }
+    }
+
+    static void register(KernelRegistry r) {
+        r.onnx(ShapeKernels::reshape, "Reshape");
+        r.onnx(ShapeKernels::flatten, "Flatten");
+        r.onnx(ShapeKernels::squeeze, "Squeeze");
+        r.onnx(ShapeKernels::unsqueeze, "Unsqueeze");
+        r.onnx(b -> new View(k -> k.input(0) instanceof Tensor t ? t.shape() : null), "Identity");
+        r.onnx(ShapeKernels::dropout, "Dropout");
+        r.onnx(ShapeKernels::shape, "Shape");
+        r.onnx(b -> k -> k.allocate(0, DType.INT64, Shape.SCALAR).setLong(0, k.tensor(0).size()), "Size");
+    }
+
+    private static Kernel reshape(BindContext b) {
+        boolean allowZero = b.node().attrInt("allowzero", 0) != 0;
+        long[] attrShape = b.opset() < 5 ? b.node().attrInts("shape") : null;
+        return new View(k -> {
+            Tensor x = k.tensor(0);
+            long[] target = attrShape != null ? attrShape : k.tensor(1).toLongArray();
+            return Shape.of(Shapes.reshape(x.shape().dims(), target, allowZero));
+        });
+    }
+
+    private static Kernel flatten(BindContext b) {
+        long axis = b.node().attrInt("axis", 1);
+        return new View(k -> {
+            Shape s = k.tensor(0).shape();
+            int a = (int) (axis < 0 ? axis + s.rank() : axis);
+            if (a < 0 || a > s.rank()) {
+                throw new IllegalArgumentException("Flatten axis " + axis + " out of range for rank " + s.rank());
+            }
+            return Shape.of(s.sizeBetween(0, a), s.sizeBetween(a, s.rank()));
+        });
+    }
+
+    private static long[] axes(BindContext b, KernelContext k) {
+        if (b.opset() >= 13) {
+            return k.hasInput(1) ? k.tensor(1).toLongArray() : null;
+        }
+        return b.node().attrInts("axes");
+    }
+
+    private static Kernel squeeze(BindContext b) {
+        return new View(k -> {
+            Shape s = k.tensor(0).shape();
+            long[] axes = axes(b, k);
+            boolean[] drop = new boolean[s.rank()];
+            if (axes == null) {
+                for (int i = 0; i < s.rank(); i++) {
+                    drop[i] = s.dim(i) == 1;
+                }
+            } else {
+                for (int a : Shapes.normalizeAxes(axes, s.rank())) {
+                    if (s.dim(a) != 1) {
+                        throw new IllegalArgumentException("cannot squeeze axis " + a + " of size " + s.dim(a));
+                    }
+                    drop[a] = true;
+                }
+            }
+            java.util.List<Long> out = new java.util.ArrayList<>();
+            for (int i = 0; i < s.rank(); i++) {
+                if (!drop[i]) {
+                    out.add(s.dim(i));
+                }
+            }
+            return Shape.of(out.stream().mapToLong(Long::longValue).toArray());
+        });
+    }
+
+    private static Kernel unsqueeze(BindContext b) {
+        return new View(k -> {
+            Shape s = k.tensor(0).shape();
+            long[] axes = axes(b, k);
+            if (axes == null) {
+                throw new IllegalArgumentException("Unsqueeze needs axes");
+            }
+            int outRank = s.rank() + axes.length;
+            boolean[] ins = new boolean[outRank];
+            for (int a : Shapes.normalizeAxes(axes, outRank)) {
+                if (ins[a]) {
+                    throw new IllegalArgumentException("Unsqueeze axis " + a + " repeated");
+                }
+                ins[a] = true;
+            }
+            long[] out = new long[outRank];
+            int j = 0;
+            for (int i = 0; i < outRank; i++) {
+                out[i] = ins[i] ? 1 : s.dim(j++);
+            }
+            return Shape.of(out);
+        });
+    }
+
+    /** Inference-mode Dropout: the input unchanged, and an all-true mask when asked for. */
+    private static Kernel dropout(BindContext b) {
+        return new Kernel() {
+            @Override
+            public void run(KernelContext k) {
+                Tensor x = k.tensor(0);
+                boolean training = b.opset() >= 12 && k.hasInput(2) && k.tensor(2).getBoolean(0);
+                double ratio = b.opset() >= 12 ? (k.hasInput(1) ? k.tensor(1).getDouble(0) : 0.5)
+                        : b.node().attrFloat("ratio", 0.5f);
+                if (training && ratio != 0) {
+                    throw new IllegalArgumentException("Dropout in training mode is random; Kiln runs inference only");
+                }
+                k.set(0, x);
+                if (k.hasOutput(1)) {
+                    Tensor mask = k.allocate(1, DType.BOOL, x.shape());
+                    for (long i = 0; i < x.size(); i++) {
+                        mask.setLong(i, 1);
+                    }
+                }
+            }
+
+            @Override
+            public int viewOf(int output) {
+                return output == 0 ? 0 : -1;
+            }
+        };
+    }
+
+    private static Kernel shape(BindContext b) {
+        long start = b.node().attrInt("start", 0);
+        long end = b.node().attrInt("end", Long.MAX_VALUE);
+        return k -> {
+            Shape s = k.tensor(0).shape();
+            int r = s.rank();
+            int from = clamp(start, r);
+            int to = end == Long.MAX_VALUE ? r : clamp(end, r);
+            int n = Math.max(0, to - from);
+            Tensor y = k.allocate(0, DType.INT64, Shape.of(n));
+            for (int i = 0; i < n; i++) {
+                y.setLong(i, s.dim(from + i));
+            }
+        };
+    }
+
+    private static int clamp(long a, int rank) {
+        long v = a < 0 ? a + rank : a;
+        return (int) Math.max(0, Math.min(rank, v));
+    }
+}
