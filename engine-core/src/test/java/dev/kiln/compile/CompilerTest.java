@@ -42,8 +42,7 @@ class CompilerTest {
     }
 
     private static Session open(Graph g, Options o) {
-        Plan plan = new Compiler("test.onnx", o, Backends.all()).compile(g);
-        return new PlanSession(plan, o, () -> { });
+        return new PlanSession(new Compiler("test.onnx", o, Backends.all()), g, o, () -> { });
     }
 
     private static Tensor x() {
