@@ -29,6 +29,7 @@ public final class KernelRegistry {
         ReduceKernels.register(r);
         ResizeKernels.register(r);
         QuantizeKernels.register(r);
+        ControlFlowKernels.register(r);
         return r;
     }
 
