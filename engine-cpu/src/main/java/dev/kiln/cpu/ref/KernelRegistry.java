@@ -30,6 +30,8 @@ public final class KernelRegistry {
         ResizeKernels.register(r);
         QuantizeKernels.register(r);
         ControlFlowKernels.register(r);
+        SequenceKernels.register(r);
+        OptionalKernels.register(r);
         return r;
     }
 
