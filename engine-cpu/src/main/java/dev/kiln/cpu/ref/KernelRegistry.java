@@ -32,6 +32,7 @@ public final class KernelRegistry {
         ControlFlowKernels.register(r);
         SequenceKernels.register(r);
         OptionalKernels.register(r);
+        StringKernels.register(r);
         return r;
     }
 
