@@ -33,6 +33,7 @@ public final class KernelRegistry {
         SequenceKernels.register(r);
         OptionalKernels.register(r);
         StringKernels.register(r);
+        MlKernels.register(r);
         return r;
     }
 
