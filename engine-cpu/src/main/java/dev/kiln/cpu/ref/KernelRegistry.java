@@ -34,6 +34,7 @@ public final class KernelRegistry {
         OptionalKernels.register(r);
         StringKernels.register(r);
         MlKernels.register(r);
+        RandomKernels.register(r);
         return r;
     }
 
