@@ -35,6 +35,7 @@ public final class KernelRegistry {
         StringKernels.register(r);
         MlKernels.register(r);
         RandomKernels.register(r);
+        ImageKernels.register(r);
         return r;
     }
 
