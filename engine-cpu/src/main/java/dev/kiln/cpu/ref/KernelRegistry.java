@@ -29,6 +29,13 @@ public final class KernelRegistry {
         ReduceKernels.register(r);
         ResizeKernels.register(r);
         QuantizeKernels.register(r);
+        ControlFlowKernels.register(r);
+        SequenceKernels.register(r);
+        OptionalKernels.register(r);
+        StringKernels.register(r);
+        MlKernels.register(r);
+        RandomKernels.register(r);
+        ImageKernels.register(r);
         return r;
     }
 
