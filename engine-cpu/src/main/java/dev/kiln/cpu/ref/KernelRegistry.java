@@ -25,6 +25,7 @@ public final class KernelRegistry {
         ConvKernels.register(r);
         PoolKernels.register(r);
         NormalizationKernels.register(r);
+        LossKernels.register(r);
         SoftmaxKernels.register(r);
         ReduceKernels.register(r);
         ResizeKernels.register(r);
