@@ -41,6 +41,7 @@ public final class OpRegistry {
         NnInference.register(reg);
         MathInference.register(reg);
         LossInference.register(reg);
+        AttentionInference.register(reg);
         try (InputStream in = OpRegistry.class.getResourceAsStream("opset-versions.tsv");
              BufferedReader br = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;

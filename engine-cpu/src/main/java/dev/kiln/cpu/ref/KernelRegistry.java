@@ -26,6 +26,7 @@ public final class KernelRegistry {
         PoolKernels.register(r);
         NormalizationKernels.register(r);
         LossKernels.register(r);
+        AttentionKernels.register(r);
         SoftmaxKernels.register(r);
         ReduceKernels.register(r);
         ResizeKernels.register(r);
