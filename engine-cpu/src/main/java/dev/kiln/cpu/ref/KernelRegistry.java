@@ -27,6 +27,7 @@ public final class KernelRegistry {
         NormalizationKernels.register(r);
         LossKernels.register(r);
         AttentionKernels.register(r);
+        RecurrentKernels.register(r);
         SoftmaxKernels.register(r);
         ReduceKernels.register(r);
         ResizeKernels.register(r);
