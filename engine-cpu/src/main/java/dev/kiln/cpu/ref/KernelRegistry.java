@@ -28,6 +28,7 @@ public final class KernelRegistry {
         LossKernels.register(r);
         AttentionKernels.register(r);
         RecurrentKernels.register(r);
+        SamplingKernels.register(r);
         SoftmaxKernels.register(r);
         ReduceKernels.register(r);
         ResizeKernels.register(r);
