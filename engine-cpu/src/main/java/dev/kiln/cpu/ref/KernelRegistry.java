@@ -25,6 +25,10 @@ public final class KernelRegistry {
         ConvKernels.register(r);
         PoolKernels.register(r);
         NormalizationKernels.register(r);
+        LossKernels.register(r);
+        AttentionKernels.register(r);
+        RecurrentKernels.register(r);
+        SamplingKernels.register(r);
         SoftmaxKernels.register(r);
         ReduceKernels.register(r);
         ResizeKernels.register(r);
