@@ -29,6 +29,15 @@ public final class KernelRegistry {
         ReduceKernels.register(r);
         ResizeKernels.register(r);
         QuantizeKernels.register(r);
+        IndexingKernels.register(r);
+        ScatterKernels.register(r);
+        SortKernels.register(r);
+        PadKernels.register(r);
+        RearrangeKernels.register(r);
+        CumulativeKernels.register(r);
+        LinalgKernels.register(r);
+        EinsumKernels.register(r);
+        SignalKernels.register(r);
         return r;
     }
 
