@@ -40,6 +40,15 @@ public final class KernelRegistry {
         MlKernels.register(r);
         RandomKernels.register(r);
         ImageKernels.register(r);
+        IndexingKernels.register(r);
+        ScatterKernels.register(r);
+        SortKernels.register(r);
+        PadKernels.register(r);
+        RearrangeKernels.register(r);
+        CumulativeKernels.register(r);
+        LinalgKernels.register(r);
+        EinsumKernels.register(r);
+        SignalKernels.register(r);
         return r;
     }
 
