@@ -30,7 +30,8 @@ final class ReduceKernels {
 
     private static Kernel bind(BindContext ctx) {
         long[] x = Dims.in(ctx, 0);
-        if (!Dims.allFloat(ctx) || x.length == 0) {
+        if (Dims.inType(ctx, 0) != dev.kiln.tensor.DType.FLOAT || Dims.outType(ctx, 0) != dev.kiln.tensor.DType.FLOAT
+                || x.length == 0) {
             return null;
         }
         String op = ctx.node().opType();
