@@ -91,7 +91,8 @@ public final class Compiler {
     }
 
     private boolean isSupported(Graph g, Node n) {
-        if (g.functions().containsKey(dev.kiln.graph.Function.key(n.domain(), n.opType()))) {
+        if (g.functions().containsKey(dev.kiln.graph.Function.key(n.domain(), n.opType()))
+                || GradientExpander.isGradient(n)) {
             return true;
         }
         return hasKernel(n.domain(), n.opType()) && existsAtOpset(n, g.opset(n.domain()));
@@ -112,7 +113,7 @@ public final class Compiler {
     }
 
     private Plan compile(Graph graph, Map<String, ValueType> outerTypes, Unsupported unsupported) {
-        Graph g = FunctionInliner.inline(graph, this::hasKernel);
+        Graph g = GradientExpander.expand(FunctionInliner.inline(graph, this::hasKernel));
         Map<String, ValueType> types = new HashMap<>(outerTypes);
         Map<String, Tensor> constants = new HashMap<>(g.initializers());
         Set<String> available = new HashSet<>(outerTypes.keySet());
