@@ -194,6 +194,21 @@ class ControlFlowTest {
     }
 
     @Test
+    void aBodyGivenTooFewInputsIsRefused() {
+        // An If branch receives no values; one that declares inputs cannot run.
+        Graph body = Graph.builder().name("two").addInput(info("a", DType.FLOAT, 1)).addInput(info("b", DType.FLOAT, 1))
+                .addNode(node("Add", List.of("a", "b"), List.of("c"))).addOutput(untyped("c")).build();
+        Graph g = graph(17).addInput(info("x", DType.FLOAT, 1))
+                .addNode(node("If", List.of("t"), List.of("r"), new Attribute.GraphAttr("then_branch", body),
+                        new Attribute.GraphAttr("else_branch", body)))
+                .addNode(node("Constant", List.of(), List.of("t"), new Attribute.TensorAttr("value", bool(true))))
+                .addOutput(untyped("r")).build();
+        KilnException e = org.junit.jupiter.api.Assertions.assertThrows(KilnException.class,
+                () -> run(g, Map.of("x", floats(1))));
+        assertTrue(e.getMessage().contains("needs its input 'a'"), e.getMessage());
+    }
+
+    @Test
     void bodyErrorsNameTheInnerNode() {
         Graph bad = Graph.builder().name("bad")
                 .addNode(node("Reshape", List.of("x", "shape"), List.of("y"))).addOutput(untyped("y")).build();
