@@ -102,13 +102,14 @@ public final class Compiler {
                 u.add(n);
             }
             for (Graph sub : Graph.subgraphs(n)) {
-                collectUnsupported(sub, u);
+                collectUnsupported(inherit(sub, g), u);
             }
         }
     }
 
     private boolean isSupported(Graph g, Node n) {
-        if (g.functions().containsKey(dev.kiln.graph.Function.key(n.domain(), n.opType()))) {
+        if (g.functions().containsKey(dev.kiln.graph.Function.key(n.domain(), n.opType()))
+                || GradientExpander.isGradient(n)) {
             return true;
         }
         return hasKernel(n.domain(), n.opType()) && existsAtOpset(n, g.opset(n.domain()));
@@ -130,7 +131,7 @@ public final class Compiler {
 
     private Plan compile(Graph graph, Map<String, ValueType> outerTypes, Map<String, ValueType> inputTypes,
                          Unsupported unsupported) {
-        Graph g = FunctionInliner.inline(graph, this::hasKernel);
+        Graph g = GradientExpander.expand(FunctionInliner.inline(graph, this::hasKernel));
         Map<String, ValueType> types = new HashMap<>(outerTypes);
         Map<String, Tensor> constants = new HashMap<>(g.initializers());
         Set<String> available = new HashSet<>(outerTypes.keySet());
@@ -212,7 +213,7 @@ public final class Compiler {
                 continue;
             }
             try {
-                Kernel k = b.bind(new Binding(n, opset, types, consts, Map.of(), null));
+                Kernel k = b.bind(new Binding(n, opset, types, consts, Map.of(), null, null));
                 if (k == null) {
                     continue;
                 }
@@ -277,7 +278,7 @@ public final class Compiler {
                         continue;
                     }
                     try {
-                        k = b.bind(new Binding(n, opset, types, constants, scope, unsupported));
+                        k = b.bind(new Binding(n, opset, types, constants, scope, unsupported, g));
                     } catch (KilnException e) {
                         throw e.atNode(n.describe());
                     } catch (RuntimeException e) {
@@ -519,6 +520,22 @@ public final class Compiler {
         return true;
     }
 
+    /**
+     * A subgraph with the enclosing graph's opset imports and functions where it has none of its
+     * own: the model's imports apply to every graph in it, also to subgraphs built without them.
+     */
+    private static Graph inherit(Graph body, Graph enclosing) {
+        if (body.opsets().keySet().containsAll(enclosing.opsets().keySet())
+                && body.functions().keySet().containsAll(enclosing.functions().keySet())) {
+            return body;
+        }
+        Map<String, Integer> opsets = new HashMap<>(enclosing.opsets());
+        opsets.putAll(body.opsets());
+        Map<String, dev.kiln.graph.Function> functions = new HashMap<>(enclosing.functions());
+        functions.putAll(body.functions());
+        return body.toBuilder().opsets(opsets).functions(functions).build();
+    }
+
     private static boolean isInput(Graph g, String name) {
         for (ValueInfo in : g.inputs()) {
             if (in.name().equals(name)) {
@@ -536,15 +553,17 @@ public final class Compiler {
         private final Map<String, Tensor> constants;
         private final Map<String, ValueType> scope;
         private final Unsupported unsupported;
+        private final Graph graph;
 
         Binding(Node node, int opset, Map<String, ValueType> types, Map<String, Tensor> constants,
-                Map<String, ValueType> scope, Unsupported unsupported) {
+                Map<String, ValueType> scope, Unsupported unsupported, Graph graph) {
             this.node = node;
             this.opset = opset;
             this.types = types;
             this.constants = constants;
             this.scope = scope;
             this.unsupported = unsupported;
+            this.graph = graph;
         }
 
         @Override
@@ -582,7 +601,7 @@ public final class Compiler {
             if (unsupported == null) {
                 throw new UnsupportedOperationException("subgraphs are not compiled for constant folding");
             }
-            return Compiler.this.compile(body, scope, Map.of(), unsupported);
+            return Compiler.this.compile(inherit(body, graph), scope, Map.of(), unsupported);
         }
 
         @Override

@@ -51,9 +51,12 @@ final class Executor {
                 frame.values[id] = c;
             }
         }
-        for (int i = 0; i < inputs.length; i++) {
-            if (inputs[i] != null) {
+        for (int i = 0; i < plan.inputs().size(); i++) {
+            if (i < inputs.length && inputs[i] != null) {
                 frame.values[plan.inputId(i)] = inputs[i];
+            } else if (plan.constant(plan.inputId(i)) == null) {
+                throw new InvalidInputException("graph '" + plan.graphName() + "' needs its input '"
+                        + plan.inputs().get(i).name() + "'").forTensor(plan.inputs().get(i).name());
             }
         }
         for (int id : plan.outerIds()) {

@@ -49,6 +49,7 @@ public final class KernelRegistry {
         LinalgKernels.register(r);
         EinsumKernels.register(r);
         SignalKernels.register(r);
+        GradientKernels.register(r);
         return r;
     }
 
