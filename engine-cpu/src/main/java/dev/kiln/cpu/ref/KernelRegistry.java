@@ -29,6 +29,7 @@ public final class KernelRegistry {
         AttentionKernels.register(r);
         RecurrentKernels.register(r);
         SamplingKernels.register(r);
+        DetectionKernels.register(r);
         SoftmaxKernels.register(r);
         ReduceKernels.register(r);
         ResizeKernels.register(r);
