@@ -30,46 +30,67 @@ final class ConvKernels {
         return k -> {
             Tensor x = k.tensor(0);
             Tensor w = k.tensor(1);
-            Tensor bias = k.hasInput(2) ? k.tensor(2) : null;
-            int rank = x.rank();
-            if (rank < 3 || w.rank() != rank) {
-                throw new IllegalArgumentException("Conv needs X and W of equal rank >= 3, got " + x.shape() + " and " + w.shape());
-            }
-            long batch = x.shape().dim(0);
-            long c = x.shape().dim(1);
-            long m = w.shape().dim(0);
-            if (group <= 0 || c % group != 0 || m % group != 0 || w.shape().dim(1) != c / group) {
-                throw new IllegalArgumentException("Conv channels do not match: X " + x.shape() + ", W " + w.shape()
-                        + ", group " + group);
-            }
-            long[] inSp = java.util.Arrays.copyOfRange(x.shape().dims(), 2, rank);
-            long[] kSp = kernelShape != null ? kernelShape : java.util.Arrays.copyOfRange(w.shape().dims(), 2, rank);
-            ConvGeometry g = ConvGeometry.of(k.node(), inSp, kSp, false);
-            long[] outDims = new long[rank];
-            outDims[0] = batch;
-            outDims[1] = m;
-            System.arraycopy(g.outSpatial(), 0, outDims, 2, rank - 2);
-            Tensor y = k.allocate(0, x.dtype(), Shape.of(outDims));
-            long cg = c / group;
-            long mg = m / group;
-            k.parallel().forRange(batch * m, 1, (start, end) -> {
-                for (long nm = start; nm < end; nm++) {
-                    long n = nm / m;
-                    long oc = nm % m;
-                    long gi = oc / mg;
-                    long yBase = nm * g.outPlane();
-                    double bv = bias == null ? 0 : bias.getDouble(oc);
-                    for (long o = 0; o < g.outPlane(); o++) {
-                        y.setDouble(yBase + o, bv);
-                    }
-                    for (long ic = 0; ic < cg; ic++) {
-                        long xBase = (n * c + gi * cg + ic) * g.inPlane();
-                        long wBase = (oc * cg + ic) * g.kernelPlane();
-                        accumulate(x, xBase, w, wBase, y, yBase, g);
-                    }
-                }
-            });
+            ConvGeometry g = geometry(k.node(), x, w, group, kernelShape);
+            Tensor y = k.allocate(0, x.dtype(), outputShape(x, w, g));
+            convolve(k.parallel(), x, w, k.hasInput(2) ? k.tensor(2) : null, group, g, y);
         };
+    }
+
+    /** The window geometry of a Conv-like node, after checking that X, W and group agree. */
+    static ConvGeometry geometry(dev.kiln.graph.Node node, Tensor x, Tensor w, long group, long[] kernelShape) {
+        int rank = x.rank();
+        if (rank < 3 || w.rank() != rank) {
+            throw new IllegalArgumentException(node.opType() + " needs X and W of equal rank >= 3, got " + x.shape()
+                    + " and " + w.shape());
+        }
+        long c = x.shape().dim(1);
+        long m = w.shape().dim(0);
+        if (group <= 0 || c % group != 0 || m % group != 0 || w.shape().dim(1) != c / group) {
+            throw new IllegalArgumentException(node.opType() + " channels do not match: X " + x.shape() + ", W "
+                    + w.shape() + ", group " + group);
+        }
+        long[] inSp = java.util.Arrays.copyOfRange(x.shape().dims(), 2, rank);
+        long[] kSp = kernelShape != null ? kernelShape : java.util.Arrays.copyOfRange(w.shape().dims(), 2, rank);
+        return ConvGeometry.of(node, inSp, kSp, false);
+    }
+
+    /** (N, M, spatial out...) for X (N, C, ...) and W (M, C/group, ...). */
+    static Shape outputShape(Tensor x, Tensor w, ConvGeometry g) {
+        long[] outDims = new long[x.rank()];
+        outDims[0] = x.shape().dim(0);
+        outDims[1] = w.shape().dim(0);
+        System.arraycopy(g.outSpatial(), 0, outDims, 2, x.rank() - 2);
+        return Shape.of(outDims);
+    }
+
+    /**
+     * y = conv(x, w) + bias, for any element types readable as doubles (integer sums stay
+     * exact below 2^53). Padding reads as zero.
+     */
+    static void convolve(dev.kiln.backend.Parallel par, Tensor x, Tensor w, Tensor bias, long group, ConvGeometry g,
+                         Tensor y) {
+        long batch = x.shape().dim(0);
+        long c = x.shape().dim(1);
+        long m = w.shape().dim(0);
+        long cg = c / group;
+        long mg = m / group;
+        par.forRange(batch * m, 1, (start, end) -> {
+            for (long nm = start; nm < end; nm++) {
+                long n = nm / m;
+                long oc = nm % m;
+                long gi = oc / mg;
+                long yBase = nm * g.outPlane();
+                double bv = bias == null ? 0 : bias.getDouble(oc);
+                for (long o = 0; o < g.outPlane(); o++) {
+                    y.setDouble(yBase + o, bv);
+                }
+                for (long ic = 0; ic < cg; ic++) {
+                    long xBase = (n * c + gi * cg + ic) * g.inPlane();
+                    long wBase = (oc * cg + ic) * g.kernelPlane();
+                    accumulate(x, xBase, w, wBase, y, yBase, g);
+                }
+            }
+        });
     }
 
     /** y[yBase + out] += sum over the window of w * x, for one input and one output channel. */
