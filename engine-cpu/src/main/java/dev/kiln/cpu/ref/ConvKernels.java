@@ -32,8 +32,28 @@ final class ConvKernels {
             Tensor w = k.tensor(1);
             ConvGeometry g = geometry(k.node(), x, w, group, kernelShape);
             Tensor y = k.allocate(0, x.dtype(), outputShape(x, w, g));
-            convolve(k.parallel(), x, w, k.hasInput(2) ? k.tensor(2) : null, group, g, y);
+            Tensor acc = wideAccumulator(y);
+            convolve(k.parallel(), x, w, k.hasInput(2) ? k.tensor(2) : null, group, g, acc);
+            narrow(acc, y);
         };
+    }
+
+    /**
+     * Where sums of a 16-bit (or narrower) float output accumulate: a double tensor, so the
+     * output is rounded once rather than after every tap. Float and double outputs accumulate
+     * in place.
+     */
+    static Tensor wideAccumulator(Tensor y) {
+        return y.dtype() == DType.FLOAT || y.dtype() == DType.DOUBLE ? y : Tensor.allocate(DType.DOUBLE, y.shape());
+    }
+
+    /** Copies a wide accumulator into the output (nothing when they are the same tensor). */
+    static void narrow(Tensor acc, Tensor y) {
+        if (acc != y) {
+            for (long i = 0; i < y.size(); i++) {
+                y.setDouble(i, acc.getDouble(i));
+            }
+        }
     }
 
     /** The window geometry of a Conv-like node, after checking that X, W and group agree. */
@@ -203,7 +223,8 @@ final class ConvKernels {
             outDims[0] = batch;
             outDims[1] = m;
             System.arraycopy(outSp, 0, outDims, 2, n);
-            Tensor y = k.allocate(0, x.dtype(), Shape.of(outDims));
+            Tensor out = k.allocate(0, x.dtype(), Shape.of(outDims));
+            Tensor y = wideAccumulator(out);
             long[] in3 = ConvGeometry.pad3(inSp, 1);
             long[] out3 = ConvGeometry.pad3(outSp, 1);
             long[] k3 = ConvGeometry.pad3(kSp, 1);
@@ -232,6 +253,7 @@ final class ConvKernels {
                     }
                 }
             });
+            narrow(y, out);
         };
     }
 
@@ -410,7 +432,8 @@ final class ConvKernels {
         outDims[0] = batch;
         outDims[1] = c;
         System.arraycopy(image, 0, outDims, 2, n);
-        Tensor y = k.allocate(0, x.dtype(), Shape.of(outDims));
+        Tensor out = k.allocate(0, x.dtype(), Shape.of(outDims));
+        Tensor y = wideAccumulator(out);
         long plane = Shape.of(image).size();
         for (long i = 0; i < y.size(); i++) {
             y.setDouble(i, 0);
@@ -438,5 +461,6 @@ final class ConvKernels {
                 }
             }
         }
+        narrow(y, out);
     }
 }

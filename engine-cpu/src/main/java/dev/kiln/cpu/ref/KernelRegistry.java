@@ -30,6 +30,8 @@ public final class KernelRegistry {
         RecurrentKernels.register(r);
         SamplingKernels.register(r);
         DetectionKernels.register(r);
+        LinearAttentionKernels.register(r);
+        GatedActivationKernels.register(r);
         SoftmaxKernels.register(r);
         ReduceKernels.register(r);
         ResizeKernels.register(r);
