@@ -43,6 +43,8 @@ public final class OpRegistry {
         LossInference.register(reg);
         AttentionInference.register(reg);
         RecurrentInference.register(reg);
+        VisionInference.register(reg);
+        QuantizeInference.register(reg);
         try (InputStream in = OpRegistry.class.getResourceAsStream("opset-versions.tsv");
              BufferedReader br = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
