@@ -48,6 +48,8 @@ public final class OpRegistry {
         StringInference.register(reg);
         MlInference.register(reg);
         RandomInference.register(reg);
+        VisionInference.register(reg);
+        QuantizeInference.register(reg);
         try (InputStream in = OpRegistry.class.getResourceAsStream("opset-versions.tsv");
              BufferedReader br = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;

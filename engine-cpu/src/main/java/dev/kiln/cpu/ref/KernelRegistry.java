@@ -29,6 +29,9 @@ public final class KernelRegistry {
         AttentionKernels.register(r);
         RecurrentKernels.register(r);
         SamplingKernels.register(r);
+        DetectionKernels.register(r);
+        LinearAttentionKernels.register(r);
+        GatedActivationKernels.register(r);
         SoftmaxKernels.register(r);
         ReduceKernels.register(r);
         ResizeKernels.register(r);
