@@ -223,23 +223,10 @@ final class DataMovementKernels {
                 throw new IllegalArgumentException("Slice axis " + a + " repeated");
             }
             seen[a] = true;
-            long dim = x.shape().dim(a);
             long s = steps == null ? 1 : steps[i];
-            if (s == 0) {
-                throw new IllegalArgumentException("Slice step must not be 0");
-            }
-            long start = starts[i] < 0 ? starts[i] + dim : starts[i];
-            long end = ends[i] < 0 ? ends[i] + dim : ends[i];
-            if (s > 0) {
-                start = Math.max(0, Math.min(dim, start));
-                end = Math.max(0, Math.min(dim, end));
-                len[a] = Math.max(0, Math.ceilDiv(end - start, s));
-            } else {
-                start = Math.max(0, Math.min(dim - 1, start));
-                end = Math.max(-1, Math.min(dim - 1, end));
-                len[a] = Math.max(0, Math.ceilDiv(start - end, -s));
-            }
-            st[a] = start;
+            long[] sl = Shapes.slice(x.shape().dim(a), starts[i], ends[i], s);
+            len[a] = sl[1];
+            st[a] = sl[0];
             step[a] = s;
         }
         Shape os = Shape.of(len);
