@@ -92,8 +92,9 @@ final class LayoutInference {
         int rank = x.shape().rank();
         int a = axis(ctx, ctx.node().attrInt("axis", 0), rank);
         Dim len = x.shape().dim(a);
-        long[] sizes = ctx.opset() >= 13 ? longs(ctx, 1) : ctx.node().attrInts("split");
-        if (sizes == null && !(ctx.opset() >= 13 && ctx.hasInput(1)) && len.isKnown()) {
+        boolean sizesInput = (ctx.opset() >= 13 || ctx.opset() == 1) && ctx.hasInput(1);
+        long[] sizes = sizesInput ? longs(ctx, 1) : ctx.node().attrInts("split");
+        if (sizes == null && !sizesInput && len.isKnown()) {
             long n = ctx.node().attrInt("num_outputs", 0) > 0 ? ctx.node().attrInt("num_outputs", 0) : outputs;
             long chunk = ctx.node().attrInt("num_outputs", 0) > 0 ? Math.ceilDiv(len.value(), n) : len.value() / n;
             sizes = new long[outputs];
@@ -118,8 +119,12 @@ final class LayoutInference {
             ctx.output(0, ValueType.tensor(x.dtype()));
             return;
         }
-        long[] reps = longs(ctx, 1);
         int rank = x.shape().rank();
+        if (ctx.opset() < 6) {
+            ctx.output(0, ValueType.tensor(x.dtype(), SymbolicShape.unknownDims(rank)));
+            return;
+        }
+        long[] reps = longs(ctx, 1);
         if (reps != null && reps.length != rank) {
             throw ctx.fail("Tile repeats has " + reps.length + " values for rank " + rank);
         }
