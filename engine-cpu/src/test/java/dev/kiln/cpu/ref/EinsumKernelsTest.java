@@ -88,6 +88,21 @@ class EinsumKernelsTest {
     }
 
     @Test
+    void independentOperandsAreSummedSeparately() {
+        // Summing each operand on its own keeps this linear; one loop over all four labels
+        // would take 300^4 steps.
+        float[] v = new float[300];
+        java.util.Arrays.fill(v, 0.5f);
+        Tensor x = Tensor.ofFloats(s(300), v);
+        Tensor y = einsum("i,j,k,l->", x, x, x, x);
+        assertEquals((float) (150.0 * 150 * 150 * 150), y.getFloat(0));
+        Tensor ints = Tensor.ofInts(s(3, 2), 1, 2, 3, 4, 5, 6);
+        // Chain of three matrices: [1 x 3] * [3 x 2] * [2 x 1].
+        Tensor chain = einsum("ab,bc,cd->ad", Tensor.ofInts(s(1, 3), 1, 1, 1), ints, Tensor.ofInts(s(2, 1), 1, -1));
+        assertArrayEquals(new long[] {(1 + 3 + 5) - (2 + 4 + 6)}, chain.toLongArray());
+    }
+
+    @Test
     void threeOperandsAndErrors() {
         Tensor a = Tensor.ofFloats(s(2), 1, 2);
         Tensor b = Tensor.ofFloats(s(2, 2), 1, 2, 3, 4);
