@@ -2,7 +2,6 @@ package dev.kiln;
 
 import dev.kiln.backend.Backends;
 import dev.kiln.compile.Compiler;
-import dev.kiln.compile.Plan;
 import dev.kiln.exec.PlanSession;
 import dev.kiln.graph.Graph;
 import dev.kiln.graph.ModelData;
@@ -73,8 +72,8 @@ public final class Model implements AutoCloseable {
     public Session session(Options options) {
         acquire();
         try {
-            Plan plan = new Compiler(name, options, Backends.select(options.backends())).compile(data.graph());
-            return new PlanSession(plan, options, this::release);
+            Compiler compiler = new Compiler(name, options, Backends.select(options.backends()));
+            return new PlanSession(compiler, data.graph(), options, this::release);
         } catch (KilnException e) {
             release();
             throw e.inModel(name);

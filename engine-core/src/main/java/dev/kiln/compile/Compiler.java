@@ -60,11 +60,22 @@ public final class Compiler {
         this.fold = !options.passes().contains("none");
     }
 
-    /** Compiles a main graph. */
+    /** Compiles a main graph for any input shapes its declared types allow. */
     public Plan compile(Graph graph) {
+        return compile(graph, Map.of());
+    }
+
+    /**
+     * Compiles a main graph for inputs of the given types (usually concrete shapes seen at run
+     * time): shape computations fold away and every buffer of known size gets a place in one
+     * arena.
+     *
+     * @param inputTypes types replacing the declared types of these graph inputs
+     */
+    public Plan compile(Graph graph, Map<String, ValueType> inputTypes) {
         try {
             Unsupported unsupported = new Unsupported();
-            Plan p = compile(graph, Map.of(), unsupported);
+            Plan p = compile(graph, Map.of(), inputTypes, unsupported);
             unsupported.throwIfAny();
             return p;
         } catch (KilnException e) {
@@ -111,13 +122,17 @@ public final class Compiler {
         return s == null || s.versionAt(opset) >= 0;
     }
 
-    private Plan compile(Graph graph, Map<String, ValueType> outerTypes, Unsupported unsupported) {
+    private Plan compile(Graph graph, Map<String, ValueType> outerTypes, Map<String, ValueType> inputTypes,
+                         Unsupported unsupported) {
         Graph g = FunctionInliner.inline(graph, this::hasKernel);
         Map<String, ValueType> types = new HashMap<>(outerTypes);
         Map<String, Tensor> constants = new HashMap<>(g.initializers());
         Set<String> available = new HashSet<>(outerTypes.keySet());
         for (ValueInfo in : g.inputs()) {
-            if (in.type() != null) {
+            ValueType given = inputTypes.get(in.name());
+            if (given != null) {
+                types.put(in.name(), given);
+            } else if (in.type() != null) {
                 types.put(in.name(), bindDims(in.type()));
             }
             available.add(in.name());
@@ -146,7 +161,7 @@ public final class Compiler {
                 live.add(n);
             }
         }
-        return build(g, live, types, constants, outerTypes, unsupported);
+        return build(g, live, types, constants, outerTypes, unsupported, outerTypes.isEmpty());
     }
 
     private ValueType bindDims(ValueType t) {
@@ -217,7 +232,7 @@ public final class Compiler {
     }
 
     private Plan build(Graph g, List<Node> nodes, Map<String, ValueType> types, Map<String, Tensor> constants,
-                       Map<String, ValueType> outerTypes, Unsupported unsupported) {
+                       Map<String, ValueType> outerTypes, Unsupported unsupported, boolean planArena) {
         Map<String, Integer> ids = new LinkedHashMap<>();
         for (ValueInfo in : g.inputs()) {
             ids.putIfAbsent(in.name(), ids.size());
@@ -396,8 +411,27 @@ public final class Compiler {
         for (ValueInfo o : g.outputs()) {
             outputs.add(new ValueInfo(o.name(), types.getOrDefault(o.name(), o.type())));
         }
+        // Buffers whose size inference knows share one arena, placed by liveness. Subgraphs run
+        // inside their node's step and use the pool instead.
+        long[] bytes = new long[count];
+        Arrays.fill(bytes, -1);
+        if (planArena) {
+            for (int id = 0; id < count; id++) {
+                if (root[id] == id && producer[id] >= 0 && !owned[id] && lastUse[id] >= 0
+                        && vtypes[id] instanceof ValueType.TensorType tt && tt.shape() != null && tt.shape().isKnown()
+                        && tt.dtype() != dev.kiln.tensor.DType.STRING) {
+                    bytes[id] = tt.dtype().byteSize(tt.shape().toShape().size());
+                }
+            }
+        }
+        int[] last = lastUse.clone();
+        for (int id = 0; id < count; id++) {
+            last[id] = Math.min(last[id], nodes.size());
+        }
+        MemoryPlanner.Placement placement = MemoryPlanner.place(bytes, producer, last);
         return new Plan(modelName, g.name(), names, ids, vtypes, steps, inputs, inputIds, outputs, outputIds,
-                consts, outer.stream().mapToInt(Integer::intValue).toArray(), owned, root, copyOnReturn);
+                consts, outer.stream().mapToInt(Integer::intValue).toArray(), owned, root, copyOnReturn,
+                placement.offsets(), bytes, placement.arenaBytes());
     }
 
     private static boolean isInput(Graph g, String name) {
@@ -463,7 +497,7 @@ public final class Compiler {
             if (unsupported == null) {
                 throw new UnsupportedOperationException("subgraphs are not compiled for constant folding");
             }
-            return Compiler.this.compile(body, scope, unsupported);
+            return Compiler.this.compile(body, scope, Map.of(), unsupported);
         }
 
         @Override

@@ -28,10 +28,14 @@ public final class Plan implements Subgraph {
     private final boolean[] owned;
     private final int[] root;
     private final boolean[] copyOnReturn;
+    private final long[] arenaOffset;
+    private final long[] arenaBytes;
+    private final long arenaSize;
 
     Plan(String modelName, String graphName, String[] names, Map<String, Integer> ids, ValueType[] types,
          List<Step> steps, List<ValueInfo> inputs, int[] inputIds, List<ValueInfo> outputs, int[] outputIds,
-         Tensor[] constants, int[] outerIds, boolean[] owned, int[] root, boolean[] copyOnReturn) {
+         Tensor[] constants, int[] outerIds, boolean[] owned, int[] root, boolean[] copyOnReturn,
+         long[] arenaOffset, long[] arenaBytes, long arenaSize) {
         this.modelName = modelName;
         this.graphName = graphName;
         this.names = names;
@@ -47,6 +51,9 @@ public final class Plan implements Subgraph {
         this.owned = owned;
         this.root = root;
         this.copyOnReturn = copyOnReturn;
+        this.arenaOffset = arenaOffset;
+        this.arenaBytes = arenaBytes;
+        this.arenaSize = arenaSize;
     }
 
     /** The model this plan belongs to, for error messages. */
@@ -123,6 +130,21 @@ public final class Plan implements Subgraph {
     /** The value whose memory value {@code id} uses (itself unless it is a view). */
     public int root(int id) {
         return root[id];
+    }
+
+    /** The offset of value {@code id} in the run arena, or -1 when it is allocated from the pool. */
+    public long arenaOffset(int id) {
+        return arenaOffset[id];
+    }
+
+    /** The bytes reserved for value {@code id} in the run arena (valid when it has an offset). */
+    public long arenaBytes(int id) {
+        return arenaBytes[id];
+    }
+
+    /** The size of the run arena that holds every value with an offset. */
+    public long arenaSize() {
+        return arenaSize;
     }
 
     /** True when output {@code i} must be copied before it leaves the run (a view or a pass-through). */

@@ -174,6 +174,9 @@ final class Executor {
             } else if (dtype == DType.STRING || frame.plan.owned(id)) {
                 checkBudget(dtype.byteSize(shape.size()), id);
                 t = Tensor.allocate(dtype, shape);
+            } else if (frame.plan == state.plan && frame.plan.arenaOffset(id) >= 0
+                    && dtype.byteSize(shape.size()) <= frame.plan.arenaBytes(id)) {
+                t = Tensor.wrap(dtype, shape, state.arena.asSlice(frame.plan.arenaOffset(id), dtype.byteSize(shape.size())));
             } else {
                 long bytes = dtype.byteSize(shape.size());
                 MemorySegment seg = state.buffers.acquire(bytes, "'" + frame.plan.name(id) + "'");
