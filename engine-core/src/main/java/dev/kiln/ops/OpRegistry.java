@@ -40,6 +40,9 @@ public final class OpRegistry {
         TensorInference.register(reg);
         NnInference.register(reg);
         MathInference.register(reg);
+        IndexingInference.register(reg);
+        LayoutInference.register(reg);
+        SignalInference.register(reg);
         LossInference.register(reg);
         AttentionInference.register(reg);
         RecurrentInference.register(reg);
