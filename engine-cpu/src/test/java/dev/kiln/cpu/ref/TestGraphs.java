@@ -2,7 +2,6 @@ package dev.kiln.cpu.ref;
 
 import dev.kiln.Options;
 import dev.kiln.compile.Compiler;
-import dev.kiln.compile.Plan;
 import dev.kiln.exec.PlanSession;
 import dev.kiln.graph.Attribute;
 import dev.kiln.graph.Graph;
@@ -42,8 +41,8 @@ final class TestGraphs {
     }
 
     static Map<String, Value> run(Graph g, Map<String, ? extends Value> inputs, Options options) {
-        Plan plan = new Compiler("test", options, List.of(new ReferenceBackend())).compile(g);
-        try (PlanSession s = new PlanSession(plan, options, () -> { })) {
+        Compiler compiler = new Compiler("test", options, List.of(new ReferenceBackend()));
+        try (PlanSession s = new PlanSession(compiler, g, options, () -> { })) {
             return s.runValues(inputs);
         }
     }
