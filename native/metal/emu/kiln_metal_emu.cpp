@@ -40,6 +40,7 @@ struct Range {
 struct Group {
     std::vector<Thread> threads;
     std::vector<std::vector<unsigned char>> boards;  // per SIMD group: every lane's slot at release
+    std::vector<std::vector<bool>> active;           // per SIMD group: the lanes that took part
     std::vector<Range> ranges;
     ucontext_t scheduler;
     Trampoline run;
@@ -117,6 +118,7 @@ bool release(Group& g) {
         std::vector<unsigned char>& board = g.boards[s];
         for (int i = lo; i < hi; i++) {
             std::memcpy(board.data() + (i - lo) * SLOT, g.threads[i].slot, SLOT);
+            g.active[s][i - lo] = g.threads[i].state == AT_SIMD;
         }
         for (int i = lo; i < hi; i++) {
             if (g.threads[i].state == AT_SIMD) g.threads[i].state = RUNNABLE;
@@ -176,8 +178,8 @@ int simd_gather(const void* value, std::size_t size, void* all) {
     int n = std::min(SIMD, (int) group->threads.size() - base);
     const std::vector<unsigned char>& board = group->boards[base / SIMD];
     for (int i = 0; i < n; i++) {
-        // An exited lane is inactive: it contributes the caller's own value.
-        const void* src = group->threads[base + i].state == DONE ? value : board.data() + i * SLOT;
+        // A lane that had exited is inactive: it contributes the caller's own value.
+        const void* src = group->active[base / SIMD][i] ? board.data() + i * SLOT : value;
         std::memcpy(static_cast<unsigned char*>(all) + i * size, src, size);
     }
     return n;
@@ -230,6 +232,7 @@ extern "C" int kiln_metal_emu_dispatch(const char* name, const unsigned* grid, c
     Group g;
     g.threads.resize(n);
     g.boards.assign((n + SIMD - 1) / SIMD, std::vector<unsigned char>(SIMD * SLOT));
+    g.active.assign((n + SIMD - 1) / SIMD, std::vector<bool>(SIMD));
     g.run = it->second;
     g.buffers = buffers;
     g.size = uint3(size[0], size[1], size[2]);

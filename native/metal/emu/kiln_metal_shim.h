@@ -194,11 +194,12 @@ inline simdgroup_matrix<T, R, C> make_filled_simdgroup_matrix(T v) {
 }
 
 namespace detail {
+// What the lanes of a SIMD group must agree on (no padding, so memcmp compares it).
 struct MatrixAccess {
     const void* p;
     ulong stride;
     ulong ox, oy;
-    int transpose;
+    ulong transpose;
 };
 template <class T, int R, int C>
 inline void span(const char* what, const T* p, ulong stride, ulong2 origin, bool transpose) {
@@ -212,7 +213,7 @@ inline void span(const char* what, const T* p, ulong stride, ulong2 origin, bool
 template <class T, int R, int C>
 inline void simdgroup_load(simdgroup_matrix<T, R, C>& d, const T* src, ulong elements_per_row = C,
                            ulong2 origin = ulong2(0, 0), bool transpose = false) {
-    detail::MatrixAccess a{src, elements_per_row, origin.x, origin.y, transpose};
+    detail::MatrixAccess a{src, elements_per_row, origin.x, origin.y, transpose ? 1ul : 0ul};
     kiln_metal_emu::simd_collective("simdgroup_load", &a, sizeof a);
     detail::span<T, R, C>("simdgroup_load", src, elements_per_row, origin, transpose);
     for (int r = 0; r < R; r++) {
@@ -227,7 +228,7 @@ inline void simdgroup_load(simdgroup_matrix<T, R, C>& d, const T* src, ulong ele
 template <class T, int R, int C>
 inline void simdgroup_store(const simdgroup_matrix<T, R, C>& m, T* dst, ulong elements_per_row = C,
                             ulong2 origin = ulong2(0, 0), bool transpose = false) {
-    detail::MatrixAccess a{dst, elements_per_row, origin.x, origin.y, transpose};
+    detail::MatrixAccess a{dst, elements_per_row, origin.x, origin.y, transpose ? 1ul : 0ul};
     kiln_metal_emu::simd_collective("simdgroup_store", &a, sizeof a);
     detail::span<T, R, C>("simdgroup_store", dst, elements_per_row, origin, transpose);
     for (int r = 0; r < R; r++) {
