@@ -1,6 +1,6 @@
 // LayerNormalization over the trailing dims, the input seen as [rows, len]: one threadgroup per
 // row, mean first and then the variance around it (two passes over the row, which stays in
-// cache), so large offsets do not cancel.
+// cache, with the mean's rounding corrected), so large offsets do not cancel.
 #include "kiln_metal.h"
 
 struct LayerNormParams {
@@ -30,19 +30,24 @@ kernel void kiln_layer_norm_f32(device const float* x [[buffer(0)]],
     float s = 0.0f;
     for (int j = (int) tid; j < p.len; j += (int) threads) s += v[j];
     float mean = kiln_group_sum(s, scratch, tid, threads) / (float) p.len;
+    // Corrected two-pass: v - mean is exact (Sterbenz) but mean carries its float rounding;
+    // the mean of the differences measures that rounding and is taken out of every term.
     float q = 0.0f;
+    float r = 0.0f;
     for (int j = (int) tid; j < p.len; j += (int) threads) {
         float d = v[j] - mean;
         q += d * d;
+        r += d;
     }
-    float var = kiln_group_sum(q, scratch, tid, threads) / (float) p.len;
+    float resid = kiln_group_sum(r, scratch, tid, threads) / (float) p.len;
+    float var = fmax(kiln_group_sum(q, scratch, tid, threads) / (float) p.len - resid * resid, 0.0f);
     float inv = 1.0f / sqrt(var + p.epsilon);
     for (int j = (int) tid; j < p.len; j += (int) threads) {
-        float r = (v[j] - mean) * inv * scale[j * p.scale_stride];
-        out[j] = p.has_bias ? r + bias[j * p.bias_stride] : r;
+        float n = (v[j] - mean - resid) * inv * scale[j * p.scale_stride];
+        out[j] = p.has_bias ? n + bias[j * p.bias_stride] : n;
     }
     if (tid == 0) {
-        if (p.has_mean) mean_out[row] = mean;
+        if (p.has_mean) mean_out[row] = mean + resid;
         if (p.has_inv_std) inv_std_out[row] = inv;
     }
 }

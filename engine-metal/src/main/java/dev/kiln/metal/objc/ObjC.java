@@ -69,7 +69,7 @@ public final class ObjC {
     }
 
     /** True on architectures whose runtime returns large structs through {@code objc_msgSend_stret}. */
-    static boolean usesStret(String osArch) {
+    public static boolean usesStret(String osArch) {
         String a = osArch.toLowerCase(Locale.ROOT);
         return a.equals("x86_64") || a.equals("amd64");
     }
@@ -79,7 +79,7 @@ public final class ObjC {
      * on x86-64, a struct larger than 16 bytes comes back in memory the caller passes, which
      * {@code objc_msgSend} cannot handle; arm64 has one entry point for everything.
      */
-    static boolean needsStret(MemoryLayout returned, boolean stretArch) {
+    public static boolean needsStret(MemoryLayout returned, boolean stretArch) {
         return stretArch && returned instanceof GroupLayout && returned.byteSize() > 16;
     }
 
