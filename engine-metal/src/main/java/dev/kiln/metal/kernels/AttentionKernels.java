@@ -1,5 +1,6 @@
 package dev.kiln.metal.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.graph.Node;
@@ -31,7 +32,7 @@ final class AttentionKernels {
 
     private static Kernel attention(BindContext ctx) {
         Node node = ctx.node();
-        if (!Dims.allFloat(ctx) || ctx.inputCount() < 3) {
+        if (!StaticShapes.allFloat(ctx) || ctx.inputCount() < 3) {
             return null;
         }
         for (int i = 4; i < ctx.inputCount(); i++) {
@@ -48,9 +49,9 @@ final class AttentionKernels {
                 || node.attrInt("qk_matmul_output_mode", 0) != 0) {
             return null;
         }
-        long[] q = Dims.in(ctx, 0);
-        long[] k = Dims.in(ctx, 1);
-        long[] v = Dims.in(ctx, 2);
+        long[] q = StaticShapes.in(ctx, 0);
+        long[] k = StaticShapes.in(ctx, 1);
+        long[] v = StaticShapes.in(ctx, 2);
         if (q.length != k.length || q.length != v.length || (q.length != 3 && q.length != 4)) {
             return null;
         }
@@ -66,17 +67,17 @@ final class AttentionKernels {
         long headSize = packed ? q[2] / hq : q[3];
         long vSize = packed ? v[2] / hkv : v[3];
         if (vSize > MAX_V || headSize != (packed ? k[2] / hkv : k[3]) || batch * hq * sq == 0 || skv == 0
-                || !Dims.fitsIndex(Dims.size(q)) || !Dims.fitsIndex(Dims.size(k)) || !Dims.fitsIndex(Dims.size(v))) {
+                || !StaticShapes.fitsIndex(StaticShapes.size(q)) || !StaticShapes.fitsIndex(StaticShapes.size(k)) || !StaticShapes.fitsIndex(StaticShapes.size(v))) {
             return null;
         }
         boolean hasMask = node.hasInput(3);
         long[] maskStrides = new long[4];
         if (hasMask) {
-            long[] m = Dims.in(ctx, 3);
-            if (m.length > 4 || !Dims.fitsIndex(Dims.size(m))) {
+            long[] m = StaticShapes.in(ctx, 3);
+            if (m.length > 4 || !StaticShapes.fitsIndex(StaticShapes.size(m))) {
                 return null;
             }
-            maskStrides = Dims.broadcastStrides(m, new long[] {batch, hq, sq, skv});
+            maskStrides = StaticShapes.broadcastStrides(m, new long[] {batch, hq, sq, skv});
         }
         long[] yDims = packed ? new long[] {batch, sq, hq * vSize} : new long[] {batch, hq, sq, vSize};
         float scale = node.attribute("scale") != null ? node.attrFloat("scale", 1f) : (float) (1 / Math.sqrt(headSize));

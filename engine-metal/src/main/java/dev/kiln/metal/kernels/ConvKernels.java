@@ -1,5 +1,6 @@
 package dev.kiln.metal.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.graph.Node;
@@ -16,20 +17,20 @@ final class ConvKernels {
     }
 
     private static Kernel conv(BindContext ctx) {
-        if (!Dims.allFloat(ctx)) {
+        if (!StaticShapes.allFloat(ctx)) {
             return null;
         }
-        long[] x = Dims.in(ctx, 0);
-        long[] w = Dims.in(ctx, 1);
-        long[] y = Dims.out(ctx, 0);
+        long[] x = StaticShapes.in(ctx, 0);
+        long[] w = StaticShapes.in(ctx, 1);
+        long[] y = StaticShapes.out(ctx, 0);
         int spatial = x.length - 2;
         if (spatial < 1 || spatial > 2 || w.length != x.length || y.length != x.length) {
             return null;
         }
         Node node = ctx.node();
         long group = node.attrInt("group", 1);
-        long[] strides = Dims.ints(node, "strides", ones(spatial));
-        long[] dilations = Dims.ints(node, "dilations", ones(spatial));
+        long[] strides = StaticShapes.ints(node, "strides", ones(spatial));
+        long[] dilations = StaticShapes.ints(node, "dilations", ones(spatial));
         long[] begin = beginPads(node, x, w, y, strides, dilations);
         if (begin == null || group < 1 || x[1] % group != 0 || w[0] % group != 0 || w[1] * group != x[1]) {
             return null;
@@ -41,8 +42,8 @@ final class ConvKernels {
         long ow = y[y.length - 1];
         long kh = spatial == 2 ? w[2] : 1;
         long kw = w[w.length - 1];
-        long total = Dims.size(y);
-        if (!Dims.fitsIndex(total) || !Dims.fitsIndex(Dims.size(x)) || !Dims.fitsIndex(Dims.size(w))) {
+        long total = StaticShapes.size(y);
+        if (!StaticShapes.fitsIndex(total) || !StaticShapes.fitsIndex(StaticShapes.size(x)) || !StaticShapes.fitsIndex(StaticShapes.size(w))) {
             return null;
         }
         boolean hasBias = ctx.inputCount() > 2 && node.hasInput(2);
@@ -67,7 +68,7 @@ final class ConvKernels {
         long[] begin = new long[spatial];
         switch (auto) {
             case "NOTSET" -> {
-                long[] pads = Dims.ints(node, "pads", new long[2 * spatial]);
+                long[] pads = StaticShapes.ints(node, "pads", new long[2 * spatial]);
                 if (pads.length != 2 * spatial) {
                     return null;
                 }

@@ -1,5 +1,6 @@
 package dev.kiln.metal.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.graph.Node;
@@ -35,23 +36,23 @@ final class ElementwiseKernels {
     }
 
     private static Kernel binary(BindContext ctx, int op) {
-        if (ctx.inputCount() != 2 || !Dims.allFloat(ctx)) {
+        if (ctx.inputCount() != 2 || !StaticShapes.allFloat(ctx)) {
             return null;
         }
-        long[] y = Dims.out(ctx, 0);
-        long[][] c = Dims.collapse(y, Dims.broadcastStrides(Dims.in(ctx, 0), y), Dims.broadcastStrides(Dims.in(ctx, 1), y));
-        long n = Dims.size(y);
-        if (c == null || !Dims.fitsIndex(n)) {
+        long[] y = StaticShapes.out(ctx, 0);
+        long[][] c = StaticShapes.collapse(y, StaticShapes.broadcastStrides(StaticShapes.in(ctx, 0), y), StaticShapes.broadcastStrides(StaticShapes.in(ctx, 1), y));
+        long n = StaticShapes.size(y);
+        if (c == null || !StaticShapes.fitsIndex(n)) {
             return null;
         }
-        byte[] params = new ParamStruct().i32s(Dims.MAX_RANK, 0, c[1]).i32s(Dims.MAX_RANK, 0, c[2])
-                .i32s(Dims.MAX_RANK, 1, c[0]).i32(c[0].length, n, op).bytes();
+        byte[] params = new ParamStruct().i32s(StaticShapes.MAX_RANK, 0, c[1]).i32s(StaticShapes.MAX_RANK, 0, c[2])
+                .i32s(StaticShapes.MAX_RANK, 1, c[0]).i32(c[0].length, n, op).bytes();
         return (MetalKernel) (q, d) -> q.dispatch(Dispatch.perElement("kiln_binary_f32", n, THREADS)
                 .buffer(0, d.input(0)).buffer(1, d.input(1)).buffer(2, d.output(0)).bytes(3, params));
     }
 
     private static Kernel unary(BindContext ctx) {
-        if (!Dims.allFloat(ctx)) {
+        if (!StaticShapes.allFloat(ctx)) {
             return null;
         }
         Node node = ctx.node();
@@ -91,8 +92,8 @@ final class ElementwiseKernels {
                 }
             }
         }
-        long n = Dims.size(Dims.out(ctx, 0));
-        if (!Dims.fitsIndex(n)) {
+        long n = StaticShapes.size(StaticShapes.out(ctx, 0));
+        if (!StaticShapes.fitsIndex(n)) {
             return null;
         }
         byte[] params = new ParamStruct().i32(n, op).f32(alpha, beta).bytes();

@@ -1,5 +1,6 @@
 package dev.kiln.metal.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.graph.Node;
@@ -28,9 +29,9 @@ final class GemmKernels {
     private static Kernel problem(long m, long n, long k, boolean transA, boolean transB, long[] batchDims, long[] aStrides,
                                   long[] bStrides, boolean hasC, long cStrideM, long cStrideN, float alpha, float beta,
                                   long aSize, long bSize) {
-        long batch = Dims.size(batchDims);
-        if (batchDims.length > MAX_BATCH_RANK || !Dims.fitsIndex(batch * m * n) || !Dims.fitsIndex(aSize)
-                || !Dims.fitsIndex(bSize)) {
+        long batch = StaticShapes.size(batchDims);
+        if (batchDims.length > MAX_BATCH_RANK || !StaticShapes.fitsIndex(batch * m * n) || !StaticShapes.fitsIndex(aSize)
+                || !StaticShapes.fitsIndex(bSize)) {
             return null;
         }
         byte[] params = new ParamStruct().i32s(MAX_BATCH_RANK, 0, aStrides).i32s(MAX_BATCH_RANK, 0, bStrides)
@@ -43,11 +44,11 @@ final class GemmKernels {
     }
 
     private static Kernel matMul(BindContext ctx) {
-        if (!Dims.allFloat(ctx)) {
+        if (!StaticShapes.allFloat(ctx)) {
             return null;
         }
-        long[] a = Dims.in(ctx, 0);
-        long[] b = Dims.in(ctx, 1);
+        long[] a = StaticShapes.in(ctx, 0);
+        long[] b = StaticShapes.in(ctx, 1);
         if (a.length == 0 || b.length == 0) {
             return null;
         }
@@ -67,13 +68,13 @@ final class GemmKernels {
         for (int i = 0; i < batchRank; i++) {
             batch[i] = Math.max(dimFromEnd(aBatch, batchRank - 1 - i), dimFromEnd(bBatch, batchRank - 1 - i));
         }
-        long[] sa = Dims.broadcastStrides(aBatch, batch);
-        long[] sb = Dims.broadcastStrides(bBatch, batch);
+        long[] sa = StaticShapes.broadcastStrides(aBatch, batch);
+        long[] sb = StaticShapes.broadcastStrides(bBatch, batch);
         for (int i = 0; i < batchRank; i++) {
             sa[i] *= m * k;
             sb[i] *= k * n;
         }
-        return problem(m, n, k, false, false, batch, sa, sb, false, 0, 0, 1f, 0f, Dims.size(a), Dims.size(b));
+        return problem(m, n, k, false, false, batch, sa, sb, false, 0, 0, 1f, 0f, StaticShapes.size(a), StaticShapes.size(b));
     }
 
     private static long dimFromEnd(long[] dims, int fromEnd) {
@@ -81,14 +82,14 @@ final class GemmKernels {
     }
 
     private static Kernel gemm(BindContext ctx) {
-        if (!Dims.allFloat(ctx)) {
+        if (!StaticShapes.allFloat(ctx)) {
             return null;
         }
         Node node = ctx.node();
         boolean ta = node.attrInt("transA", 0) != 0;
         boolean tb = node.attrInt("transB", 0) != 0;
-        long[] a = Dims.in(ctx, 0);
-        long[] b = Dims.in(ctx, 1);
+        long[] a = StaticShapes.in(ctx, 0);
+        long[] b = StaticShapes.in(ctx, 1);
         if (a.length != 2 || b.length != 2) {
             return null;
         }
@@ -99,11 +100,11 @@ final class GemmKernels {
         long csm = 0;
         long csn = 0;
         if (hasC) {
-            long[] cs = Dims.broadcastStrides(Dims.in(ctx, 2), new long[] {m, n});
+            long[] cs = StaticShapes.broadcastStrides(StaticShapes.in(ctx, 2), new long[] {m, n});
             csm = cs[0];
             csn = cs[1];
         }
         return problem(m, n, k, ta, tb, new long[0], new long[0], new long[0], hasC, csm, csn,
-                node.attrFloat("alpha", 1f), node.attrFloat("beta", 1f), Dims.size(a), Dims.size(b));
+                node.attrFloat("alpha", 1f), node.attrFloat("beta", 1f), StaticShapes.size(a), StaticShapes.size(b));
     }
 }

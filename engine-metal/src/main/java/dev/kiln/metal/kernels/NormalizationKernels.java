@@ -1,5 +1,6 @@
 package dev.kiln.metal.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.graph.Node;
@@ -17,26 +18,26 @@ final class NormalizationKernels {
 
     private static Kernel layerNorm(BindContext ctx) {
         Node node = ctx.node();
-        if (!Dims.allFloat(ctx) || node.attrInt("stash_type", 1) != 1) {
+        if (!StaticShapes.allFloat(ctx) || node.attrInt("stash_type", 1) != 1) {
             return null;
         }
         for (int o = 1; o < ctx.node().outputs().size(); o++) {
-            if (!node.outputs().get(o).isEmpty() && Dims.outType(ctx, o) != dev.kiln.tensor.DType.FLOAT) {
+            if (!node.outputs().get(o).isEmpty() && StaticShapes.outType(ctx, o) != dev.kiln.tensor.DType.FLOAT) {
                 return null;
             }
         }
-        long[] x = Dims.in(ctx, 0);
+        long[] x = StaticShapes.in(ctx, 0);
         if (x.length == 0) {
             return null;
         }
-        int axis = Dims.axis(node.attrInt("axis", -1), x.length);
-        long rows = Dims.product(x, 0, axis);
-        long len = Dims.product(x, axis, x.length);
+        int axis = StaticShapes.axis(node.attrInt("axis", -1), x.length);
+        long rows = StaticShapes.product(x, 0, axis);
+        long len = StaticShapes.product(x, axis, x.length);
         long[] normalized = java.util.Arrays.copyOfRange(x, axis, x.length);
         boolean hasBias = ctx.inputCount() > 2 && node.hasInput(2);
-        long scaleStride = stride(Dims.in(ctx, 1), normalized);
-        long biasStride = hasBias ? stride(Dims.in(ctx, 2), normalized) : 0;
-        if (rows == 0 || len == 0 || scaleStride < 0 || biasStride < 0 || !Dims.fitsIndex(Dims.size(x))) {
+        long scaleStride = stride(StaticShapes.in(ctx, 1), normalized);
+        long biasStride = hasBias ? stride(StaticShapes.in(ctx, 2), normalized) : 0;
+        if (rows == 0 || len == 0 || scaleStride < 0 || biasStride < 0 || !StaticShapes.fitsIndex(StaticShapes.size(x))) {
             return null;
         }
         boolean mean = node.outputs().size() > 1 && !node.outputs().get(1).isEmpty();
@@ -52,7 +53,7 @@ final class NormalizationKernels {
 
     /** 1 when {@code p} spans the normalized dims, 0 when it is one value, -1 for other broadcasts (left to the CPU). */
     private static long stride(long[] p, long[] normalized) {
-        if (Dims.size(p) == 1) {
+        if (StaticShapes.size(p) == 1) {
             return 0;
         }
         int lead = p.length - normalized.length;

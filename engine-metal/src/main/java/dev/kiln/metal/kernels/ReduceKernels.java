@@ -1,5 +1,6 @@
 package dev.kiln.metal.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.graph.Node;
@@ -26,22 +27,22 @@ final class ReduceKernels {
     }
 
     private static Kernel reduce(BindContext ctx) {
-        if (ctx.node().hasInput(0) && Dims.inType(ctx, 0) != dev.kiln.tensor.DType.FLOAT
-                || Dims.outType(ctx, 0) != dev.kiln.tensor.DType.FLOAT) {
+        if (ctx.node().hasInput(0) && StaticShapes.inType(ctx, 0) != dev.kiln.tensor.DType.FLOAT
+                || StaticShapes.outType(ctx, 0) != dev.kiln.tensor.DType.FLOAT) {
             return null;
         }
         Node node = ctx.node();
-        long[] x = Dims.in(ctx, 0);
+        long[] x = StaticShapes.in(ctx, 0);
         long[] axes;
         // ReduceSum took axes as an input from opset 13, the others from opset 18.
         boolean axesInput = ctx.opset() >= (node.opType().equals("ReduceSum") ? 13 : 18);
         if (axesInput) {
-            axes = ctx.inputCount() > 1 && node.hasInput(1) ? Dims.constantLongs(ctx, 1) : new long[0];
+            axes = ctx.inputCount() > 1 && node.hasInput(1) ? StaticShapes.constantLongs(ctx, 1) : new long[0];
             if (axes == null) {
                 return null;
             }
         } else {
-            axes = Dims.ints(node, "axes", new long[0]);
+            axes = StaticShapes.ints(node, "axes", new long[0]);
         }
         if (axes.length == 0) {
             if (node.attrInt("noop_with_empty_axes", 0) != 0) {
@@ -54,7 +55,7 @@ final class ReduceKernels {
         }
         int[] norm = new int[axes.length];
         for (int i = 0; i < axes.length; i++) {
-            norm[i] = Dims.axis(axes[i], x.length);
+            norm[i] = StaticShapes.axis(axes[i], x.length);
         }
         java.util.Arrays.sort(norm);
         for (int i = 1; i < norm.length; i++) {
@@ -62,10 +63,10 @@ final class ReduceKernels {
                 return null;
             }
         }
-        long outer = Dims.product(x, 0, norm[0]);
-        long r = Dims.product(x, norm[0], norm[norm.length - 1] + 1);
-        long inner = Dims.product(x, norm[norm.length - 1] + 1, x.length);
-        if (r == 0 || outer * inner == 0 || !Dims.fitsIndex(Dims.size(x))) {
+        long outer = StaticShapes.product(x, 0, norm[0]);
+        long r = StaticShapes.product(x, norm[0], norm[norm.length - 1] + 1);
+        long inner = StaticShapes.product(x, norm[norm.length - 1] + 1, x.length);
+        if (r == 0 || outer * inner == 0 || !StaticShapes.fitsIndex(StaticShapes.size(x))) {
             return null;
         }
         byte[] params = new ParamStruct().i32(outer, r, inner, OPS.get(node.opType())).bytes();

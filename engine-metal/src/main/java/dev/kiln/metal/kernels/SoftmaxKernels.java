@@ -1,5 +1,6 @@
 package dev.kiln.metal.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 
@@ -19,18 +20,18 @@ final class SoftmaxKernels {
     }
 
     private static Kernel softmax(BindContext ctx) {
-        if (!Dims.allFloat(ctx)) {
+        if (!StaticShapes.allFloat(ctx)) {
             return null;
         }
-        long[] x = Dims.in(ctx, 0);
-        if (x.length == 0 || Dims.size(x) == 0 || !Dims.fitsIndex(Dims.size(x))) {
+        long[] x = StaticShapes.in(ctx, 0);
+        if (x.length == 0 || StaticShapes.size(x) == 0 || !StaticShapes.fitsIndex(StaticShapes.size(x))) {
             return null;
         }
         boolean perAxis = ctx.opset() >= 13;
-        int axis = Dims.axis(ctx.node().attrInt("axis", perAxis ? -1 : 1), x.length);
-        long outer = Dims.product(x, 0, axis);
-        long len = perAxis ? x[axis] : Dims.product(x, axis, x.length);
-        long inner = perAxis ? Dims.product(x, axis + 1, x.length) : 1;
+        int axis = StaticShapes.axis(ctx.node().attrInt("axis", perAxis ? -1 : 1), x.length);
+        long outer = StaticShapes.product(x, 0, axis);
+        long len = perAxis ? x[axis] : StaticShapes.product(x, axis, x.length);
+        long inner = perAxis ? StaticShapes.product(x, axis + 1, x.length) : 1;
         if (len == 0) {
             return null;
         }
