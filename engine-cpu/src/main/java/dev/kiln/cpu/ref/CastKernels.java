@@ -54,15 +54,30 @@ final class CastKernels {
     }
 
     private static Kernel cast(BindContext b) {
-        DType to = DType.fromCode((int) b.node().attrInt("to", 0));
-        if (to == null || to == DType.UNDEFINED) {
-            throw new ModelFormatException("Cast needs a valid 'to' attribute");
-        }
+        DType to = target(b.node());
         Mode mode = mode(b);
         return k -> {
             Tensor x = k.tensor(0);
             convert(x, k.allocate(0, to, x.shape()), mode);
         };
+    }
+
+    /** The 'to' attribute: a type code, or before opset 6 the type's name ("FLOAT"). */
+    static DType target(dev.kiln.graph.Node n) {
+        DType to = null;
+        if (n.attribute("to") instanceof dev.kiln.graph.Attribute.StringAttr s) {
+            for (DType d : DType.values()) {
+                if (d.name().equals(s.value().toUpperCase(Locale.ROOT))) {
+                    to = d;
+                }
+            }
+        } else {
+            to = DType.fromCode((int) n.attrInt("to", 0));
+        }
+        if (to == null || to == DType.UNDEFINED) {
+            throw new ModelFormatException("Cast needs a valid 'to' attribute");
+        }
+        return to;
     }
 
     private static Kernel castLike(BindContext b) {

@@ -114,4 +114,14 @@ class CastTest {
         assertEquals("True", cast(Tensor.ofBooleans(new long[] {1}, true), DType.STRING).getString(0));
         assertEquals("-42", cast(Tensor.ofLongs(new long[] {1}, -42), DType.STRING).getString(0));
     }
+
+    @Test
+    void opset1NamesItsTarget() {
+        Graph g = graph(1).addInput(untyped("x"))
+                .addNode(node("Cast", List.of("x"), List.of("y"), new Attribute.StringAttr("to", "DOUBLE")))
+                .addOutput(untyped("y")).build();
+        Tensor y = (Tensor) TestGraphs.run(g, Map.of("x", Tensor.ofInts(new long[] {2}, 3, -4))).get("y");
+        assertEquals(DType.DOUBLE, y.dtype());
+        assertEquals(-4.0, y.getDouble(1));
+    }
 }
