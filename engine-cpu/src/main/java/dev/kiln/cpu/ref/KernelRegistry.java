@@ -36,7 +36,7 @@ public final class KernelRegistry {
         MlKernels.register(r);
         RandomKernels.register(r);
         ImageKernels.register(r);
-        GradientKernels.register(r);
+        TrainingKernels.register(r);
         return r;
     }
 
