@@ -231,6 +231,8 @@ final class MlKernels {
         }
         long outWidth = width;
         boolean strings = poolStrings != null;
+        // No n-gram longer than the pool's longest level can match.
+        int longest = Math.min(maxLen, counts.length);
         return k -> {
             Tensor x = k.tensor(0);
             if ((x.dtype() == DType.STRING) != strings) {
@@ -246,7 +248,7 @@ final class MlKernels {
             double[] perGram = new double[gramCount];
             for (long r = 0; r < rows; r++) {
                 java.util.Arrays.fill(perGram, 0);
-                countGrams(x, r * cols, cols, minLen, maxLen, maxSkip, grams, perGram);
+                countGrams(x, r * cols, cols, minLen, longest, maxSkip, grams, perGram);
                 for (long o = 0; o < outWidth; o++) {
                     y.setFloat(r * outWidth + o, 0f);
                 }
