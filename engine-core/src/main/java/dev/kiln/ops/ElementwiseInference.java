@@ -101,7 +101,17 @@ final class ElementwiseInference {
     }
 
     private static void cast(InferenceContext ctx) {
-        DType to = DType.fromCode((int) ctx.node().attrInt("to", 0));
+        DType to = null;
+        if (ctx.node().attribute("to") instanceof dev.kiln.graph.Attribute.StringAttr s) {
+            // Before opset 6 the target is named ("FLOAT"), not numbered.
+            for (DType d : DType.values()) {
+                if (d.name().equalsIgnoreCase(s.value())) {
+                    to = d;
+                }
+            }
+        } else {
+            to = DType.fromCode((int) ctx.node().attrInt("to", 0));
+        }
         if (to == null || to == DType.UNDEFINED) {
             throw ctx.fail("Cast has no valid 'to' attribute");
         }

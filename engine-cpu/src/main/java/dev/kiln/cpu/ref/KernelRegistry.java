@@ -53,6 +53,7 @@ public final class KernelRegistry {
         EinsumKernels.register(r);
         SignalKernels.register(r);
         GradientKernels.register(r);
+        TrainingKernels.register(r);
         return r;
     }
 
