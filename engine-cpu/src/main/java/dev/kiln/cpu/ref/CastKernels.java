@@ -39,6 +39,24 @@ final class CastKernels {
     static void register(KernelRegistry r) {
         r.onnx(CastKernels::cast, "Cast");
         r.onnx(CastKernels::castLike, "CastLike");
+        r.onnx(CastKernels::bitCast, "BitCast");
+    }
+
+    /** BitCast: the same bytes read as another type of the same width. */
+    private static Kernel bitCast(BindContext b) {
+        DType to = DType.fromCode((int) b.node().attrInt("to", 0));
+        if (to == null || to == DType.UNDEFINED || to == DType.STRING) {
+            throw new ModelFormatException("BitCast needs a non-string 'to' type");
+        }
+        return k -> {
+            Tensor x = k.tensor(0);
+            if (x.dtype() == DType.STRING || x.dtype().bits() != to.bits()) {
+                throw new IllegalArgumentException("BitCast from " + x.dtype() + " (" + x.dtype().bits() + " bits) to "
+                        + to + " (" + to.bits() + " bits): the widths must be equal");
+            }
+            Tensor y = k.allocate(0, to, x.shape());
+            java.lang.foreign.MemorySegment.copy(x.data(), 0, y.data(), 0, x.byteSize());
+        };
     }
 
     private static Mode mode(BindContext b) {

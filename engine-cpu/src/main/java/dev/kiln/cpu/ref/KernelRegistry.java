@@ -52,7 +52,6 @@ public final class KernelRegistry {
         LinalgKernels.register(r);
         EinsumKernels.register(r);
         SignalKernels.register(r);
-        GradientKernels.register(r);
         TrainingKernels.register(r);
         return r;
     }
