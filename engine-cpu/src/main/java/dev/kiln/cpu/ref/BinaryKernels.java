@@ -66,8 +66,30 @@ final class BinaryKernels {
                 ? (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b : Math::max, false), "Max");
         r.onnx(ctx -> variadic(BinaryKernels::min, t -> isUnsigned64(t)
                 ? (a, b) -> Long.compareUnsigned(a, b) <= 0 ? a : b : Math::min, false), "Min");
-        r.onnx(ctx -> binary((x, s) -> x < 0 ? s * x : x, t -> (x, s) -> x < 0 ? s * x : x, false), "PRelu");
+        r.onnx(ctx -> ctx.opset() < 7 ? BinaryKernels::legacyPrelu
+                : binary((x, s) -> x < 0 ? s * x : x, t -> (x, s) -> x < 0 ? s * x : x, false), "PRelu");
         r.onnx(ctx -> BinaryKernels::where, "Where");
+    }
+
+    /**
+     * PRelu before opset 7 does not broadcast numpy-style: a slope of one value per channel
+     * applies along axis 1, a single value everywhere, a full-size one elementwise.
+     */
+    private static void legacyPrelu(KernelContext k) {
+        Tensor x = k.tensor(0);
+        Tensor slope = k.tensor(1);
+        long c = x.rank() > 1 ? x.shape().dim(1) : 1;
+        long plane = x.rank() > 1 ? x.shape().sizeBetween(2, x.rank()) : 1;
+        if (slope.size() != 1 && slope.size() != c && slope.size() != x.size()) {
+            throw new IllegalArgumentException("slope " + slope.shape() + " fits neither the channels nor the input "
+                    + x.shape());
+        }
+        Tensor y = k.allocate(0, x.dtype(), x.shape());
+        for (long i = 0; i < x.size(); i++) {
+            double v = x.getDouble(i);
+            long si = slope.size() == 1 ? 0 : slope.size() == x.size() ? i : i / plane % c;
+            y.setDouble(i, v < 0 ? slope.getDouble(si) * v : v);
+        }
     }
 
     private static boolean isUnsigned64(DType t) {
