@@ -39,18 +39,18 @@ class AttentionOracleTest {
         long d = 4;
         long dv = 6;
         long total = past + skv;
-        Tensor q = rank == 4 ? OrtOracle.random(rnd, b, hq, sq, d) : OrtOracle.random(rnd, b, sq, hq * d);
-        Tensor k = rank == 4 ? OrtOracle.random(rnd, b, hkv, skv, d) : OrtOracle.random(rnd, b, skv, hkv * d);
-        Tensor v = rank == 4 ? OrtOracle.random(rnd, b, hkv, skv, dv) : OrtOracle.random(rnd, b, skv, hkv * dv);
+        Tensor q = rank == 4 ? SingleNode.random(rnd, b, hq, sq, d) : SingleNode.random(rnd, b, sq, hq * d);
+        Tensor k = rank == 4 ? SingleNode.random(rnd, b, hkv, skv, d) : SingleNode.random(rnd, b, skv, hkv * d);
+        Tensor v = rank == 4 ? SingleNode.random(rnd, b, hkv, skv, dv) : SingleNode.random(rnd, b, skv, hkv * dv);
         Tensor m = switch (mask) {
             case "bool2" -> bools(rnd, sq, total);
             case "bool4" -> bools(rnd, b, hq, sq, total);
-            case "float2" -> OrtOracle.random(rnd, sq, total);
-            case "float3" -> OrtOracle.random(rnd, b, 1, sq, total);
-            case "float4" -> OrtOracle.random(rnd, b, hq, sq, total);
+            case "float2" -> SingleNode.random(rnd, sq, total);
+            case "float3" -> SingleNode.random(rnd, b, 1, sq, total);
+            case "float4" -> SingleNode.random(rnd, b, hq, sq, total);
             default -> null;
         };
-        OrtOracle o = OrtOracle.node("Attention", 23).attr("is_causal", (long) causal)
+        SingleNode o = SingleNode.node("Attention", 23).attr("is_causal", (long) causal)
                 .attr("qk_matmul_output_mode", (long) mode);
         if (rank == 3) {
             o.attr("q_num_heads", hq).attr("kv_num_heads", hkv);
@@ -60,10 +60,10 @@ class AttentionOracleTest {
         }
         o.input(q).input(k).input(v).input(m);
         if (past > 0) {
-            o.input(OrtOracle.random(rnd, b, hkv, past, d)).input(OrtOracle.random(rnd, b, hkv, past, dv));
+            o.input(SingleNode.random(rnd, b, hkv, past, d)).input(SingleNode.random(rnd, b, hkv, past, dv));
         }
         o.output(true).output(past > 0).output(past > 0).output(true);
-        assertNull(o.compare(1e-4, 1e-5));
+        assertNull(o.compareWithOrt(1e-4, 1e-5));
     }
 
     private static Tensor bools(Random rnd, long... shape) {
