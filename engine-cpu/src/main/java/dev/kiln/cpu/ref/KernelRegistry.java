@@ -32,7 +32,6 @@ public final class KernelRegistry {
         DetectionKernels.register(r);
         LinearAttentionKernels.register(r);
         GatedActivationKernels.register(r);
-        OptimizerKernels.register(r);
         SoftmaxKernels.register(r);
         ReduceKernels.register(r);
         ResizeKernels.register(r);
