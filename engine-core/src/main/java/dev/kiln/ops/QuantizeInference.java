@@ -20,8 +20,8 @@ final class QuantizeInference {
     private static void quantize(InferenceContext ctx) {
         TensorType x = ctx.tensorType(0);
         TensorType zp = ctx.inputCount() > 2 ? ctx.tensorType(2) : null;
-        DType attr = DType.fromCode((int) ctx.node().attrInt("output_dtype", 0));
-        DType out = zp != null ? zp.dtype() : attr != null ? attr : DType.UINT8;
+        long code = ctx.node().attrInt("output_dtype", 0);
+        DType out = zp != null ? zp.dtype() : code != 0 ? DType.fromCode((int) code) : DType.UINT8;
         ctx.output(0, ValueType.tensor(out, x == null ? null : x.shape()));
     }
 
@@ -29,8 +29,8 @@ final class QuantizeInference {
     private static void dequantize(InferenceContext ctx) {
         TensorType x = ctx.tensorType(0);
         TensorType scale = ctx.tensorType(1);
-        DType attr = DType.fromCode((int) ctx.node().attrInt("output_dtype", 0));
-        DType out = attr != null ? attr : scale != null ? scale.dtype() : null;
+        long code = ctx.node().attrInt("output_dtype", 0);
+        DType out = code != 0 ? DType.fromCode((int) code) : scale != null ? scale.dtype() : null;
         if (out != null) {
             ctx.output(0, ValueType.tensor(out, x == null ? null : x.shape()));
         }
