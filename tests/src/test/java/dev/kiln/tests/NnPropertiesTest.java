@@ -16,8 +16,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Properties of neural-network kernels that neither the backend tests nor ONNX Runtime check:
  * Attention's sliding windows against the equivalent boolean mask, stateful operators run in
- * one call against the same work split in two, the deprecated GroupNormalization form, and the
- * invariants of the normalizations.
+ * one call against the same work split in two, the batch-major recurrent layout against the
+ * sequence-major one, the deprecated GroupNormalization form, and the invariants of the
+ * normalizations.
  */
 class NnPropertiesTest {
     private final Random rnd = new Random(3);
@@ -133,6 +134,71 @@ class NnPropertiesTest {
     private static List<Tensor> causalConv(Tensor x, Tensor w, Tensor bias, Tensor past) {
         return SingleNode.node("CausalConvWithState", 27).attr("activation", "silu").input(x).input(w).input(bias)
                 .input(past).outputs(2).runKiln();
+    }
+
+    /** Swaps the first two axes of a rank-3 or rank-4 tensor. */
+    private static Tensor swap01(Tensor t) {
+        long[] d = t.shape().dims();
+        long a = d[0];
+        long b = d[1];
+        long inner = t.shape().sizeBetween(2, t.rank());
+        long[] nd = d.clone();
+        nd[0] = b;
+        nd[1] = a;
+        Tensor r = Tensor.allocate(t.dtype(), Shape.of(nd));
+        for (long i = 0; i < a; i++) {
+            for (long j = 0; j < b; j++) {
+                for (long k = 0; k < inner; k++) {
+                    r.setDouble((j * a + i) * inner + k, t.getDouble((i * b + j) * inner + k));
+                }
+            }
+        }
+        return r;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"RNN", "GRU", "LSTM"})
+    void batchMajorLayoutIsATranspose(String op) {
+        int gates = op.equals("RNN") ? 1 : op.equals("GRU") ? 3 : 4;
+        long seq = 4;
+        long batch = 3;
+        long hidden = 2;
+        Tensor x = SingleNode.random(rnd, seq, batch, 3);
+        Tensor w = SingleNode.random(rnd, 2, gates * hidden, 3);
+        Tensor r = SingleNode.random(rnd, 2, gates * hidden, hidden);
+        Tensor bias = SingleNode.random(rnd, 2, 2 * gates * hidden);
+        Tensor lens = Tensor.ofInts(new long[] {batch}, 4, 1, 3);
+        Tensor h0 = SingleNode.random(rnd, 2, batch, hidden);
+        Tensor c0 = SingleNode.random(rnd, 2, batch, hidden);
+        int outs = op.equals("LSTM") ? 3 : 2;
+        List<Tensor> seqMajor = recurrent(op, 0, x, w, r, bias, lens, h0, c0, outs);
+        List<Tensor> batchMajor = recurrent(op, 1, swap01(x), w, r, bias, lens, swap01(h0), swap01(c0), outs);
+        // Y is (seq, dirs, batch, hidden) against (batch, seq, dirs, hidden).
+        Tensor y = seqMajor.get(0);
+        Tensor yb = batchMajor.get(0);
+        for (long t = 0; t < seq; t++) {
+            for (long d = 0; d < 2; d++) {
+                for (long b = 0; b < batch; b++) {
+                    for (long h = 0; h < hidden; h++) {
+                        assertEquals(y.getDouble(((t * 2 + d) * batch + b) * hidden + h),
+                                yb.getDouble(((b * seq + t) * 2 + d) * hidden + h), 1e-6);
+                    }
+                }
+            }
+        }
+        for (int i = 1; i < outs; i++) {
+            assertClose(seqMajor.get(i), swap01(batchMajor.get(i)), 1e-6);
+        }
+    }
+
+    private static List<Tensor> recurrent(String op, long layout, Tensor x, Tensor w, Tensor r, Tensor bias,
+                                          Tensor lens, Tensor h0, Tensor c0, int outs) {
+        SingleNode n = SingleNode.node(op, 22).attr("hidden_size", 2L).attr("direction", "bidirectional")
+                .attr("layout", layout).input(x).input(w).input(r).input(bias).input(lens).input(h0);
+        if (op.equals("LSTM")) {
+            n.input(c0);
+        }
+        return n.outputs(outs).runKiln();
     }
 
     @Test
