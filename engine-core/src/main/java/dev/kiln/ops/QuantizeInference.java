@@ -20,8 +20,8 @@ final class QuantizeInference {
     private static void quantize(InferenceContext ctx) {
         TensorType x = ctx.tensorType(0);
         TensorType zp = ctx.inputCount() > 2 ? ctx.tensorType(2) : null;
-        long code = ctx.node().attrInt("output_dtype", 0);
-        DType out = zp != null ? zp.dtype() : code != 0 ? DType.fromCode((int) code) : DType.UINT8;
+        DType attr = outputDtype(ctx);
+        DType out = zp != null ? zp.dtype() : attr != null ? attr : DType.UINT8;
         ctx.output(0, ValueType.tensor(out, x == null ? null : x.shape()));
     }
 
@@ -29,11 +29,17 @@ final class QuantizeInference {
     private static void dequantize(InferenceContext ctx) {
         TensorType x = ctx.tensorType(0);
         TensorType scale = ctx.tensorType(1);
-        long code = ctx.node().attrInt("output_dtype", 0);
-        DType out = code != 0 ? DType.fromCode((int) code) : scale != null ? scale.dtype() : null;
+        DType attr = outputDtype(ctx);
+        DType out = attr != null ? attr : scale != null ? scale.dtype() : null;
         if (out != null) {
             ctx.output(0, ValueType.tensor(out, x == null ? null : x.shape()));
         }
+    }
+
+    /** The {@code output_dtype} attribute, or {@code null} when absent (0 means unset). */
+    private static DType outputDtype(InferenceContext ctx) {
+        DType t = DType.fromCode((int) ctx.node().attrInt("output_dtype", 0));
+        return t == DType.UNDEFINED ? null : t;
     }
 
     private static void dynamic(InferenceContext ctx) {
