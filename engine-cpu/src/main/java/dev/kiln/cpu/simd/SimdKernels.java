@@ -14,6 +14,12 @@ final class SimdKernels {
     static KernelRegistry registry() {
         KernelRegistry r = new KernelRegistry();
         MatMulKernels.register(r);
+        BinaryKernels.register(r);
+        UnaryKernels.register(r);
+        ReduceKernels.register(r);
+        SoftmaxKernels.register(r);
+        NormalizationKernels.register(r);
+        TransposeKernels.register(r);
         return r;
     }
 }
