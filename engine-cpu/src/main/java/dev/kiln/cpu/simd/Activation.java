@@ -1,9 +1,9 @@
 package dev.kiln.cpu.simd;
 
+import dev.kiln.tensor.Layouts;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -102,94 +102,88 @@ public final class Activation {
             case RELU -> relu(src, srcOff, dst, dstOff, count);
             case LEAKY_RELU -> leaky(src, srcOff, dst, dstOff, count, p);
             case CLIP -> clip(src, srcOff, dst, dstOff, count, p, q);
-            case SIGMOID -> sigmoid(src, srcOff, dst, dstOff, count);
-            case TANH -> tanh(src, srcOff, dst, dstOff, count);
-            case HARD_SIGMOID -> hardSigmoid(src, srcOff, dst, dstOff, count, p, q, false);
-            case HARD_SWISH -> hardSigmoid(src, srcOff, dst, dstOff, count, p, q, true);
-            case GELU -> gelu(src, srcOff, dst, dstOff, count);
-            case SILU -> silu(src, srcOff, dst, dstOff, count, p);
+            case SIGMOID -> VectorMath.sigmoid(src, srcOff, dst, dstOff, count, 1f, false);
+            case TANH -> VectorMath.tanh(src, srcOff, dst, dstOff, count);
+            case HARD_SIGMOID -> hardSigmoid(src, srcOff, dst, dstOff, count, p, q);
+            case HARD_SWISH -> hardSwish(src, srcOff, dst, dstOff, count, p, q);
+            case GELU -> VectorMath.erf(src, srcOff, dst, dstOff, count, VectorMath.SQRT1_2, true);
+            case SILU -> VectorMath.sigmoid(src, srcOff, dst, dstOff, count, p, true);
         }
     }
 
-    // One loop per function, so each compiles to straight vector code with the math inlined.
+    // One loop per function, so each compiles to straight vector code; the main loop is unmasked
+    // (masked memory access costs about twice as much) and the tail scalar. The transcendental
+    // ones live in VectorMath.
 
     private static void relu(MemorySegment src, long so, MemorySegment dst, long d, long n) {
         int l = S.length();
         long i = 0;
         for (; i <= n - l; i += l) {
-            FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE).max(0f).intoMemorySegment(dst, (d + i) * 4, LE);
+            FloatVector x = FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE);
+            x.max(0f).intoMemorySegment(dst, (d + i) * 4, LE);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE, m).max(0f).intoMemorySegment(dst, (d + i) * 4, LE, m);
+        for (; i < n; i++) {
+            float x = src.getAtIndex(Layouts.F32, so + i);
+            dst.setAtIndex(Layouts.F32, d + i, Math.max(x, 0f));
         }
     }
 
     private static void leaky(MemorySegment src, long so, MemorySegment dst, long d, long n, float alpha) {
         int l = S.length();
-        for (long i = 0; i < n; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector x = FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE, m);
-            x.blend(x.mul(alpha), x.compare(VectorOperators.LT, 0f)).intoMemorySegment(dst, (d + i) * 4, LE, m);
+        long i = 0;
+        for (; i <= n - l; i += l) {
+            FloatVector x = FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE);
+            (x.blend(x.mul(alpha), x.compare(VectorOperators.LT, 0f))).intoMemorySegment(dst, (d + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            float x = src.getAtIndex(Layouts.F32, so + i);
+            dst.setAtIndex(Layouts.F32, d + i, x < 0 ? x * alpha : x);
         }
     }
 
+    // max/min of the Vector API propagate NaN, as Clip requires.
     private static void clip(MemorySegment src, long so, MemorySegment dst, long d, long n, float lo, float hi) {
         int l = S.length();
-        for (long i = 0; i < n; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector x = FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE, m);
-            // max/min of the Vector API propagate NaN, as Clip requires.
-            x.max(lo).min(hi).intoMemorySegment(dst, (d + i) * 4, LE, m);
+        long i = 0;
+        for (; i <= n - l; i += l) {
+            FloatVector x = FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE);
+            (x.max(lo).min(hi)).intoMemorySegment(dst, (d + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            float x = src.getAtIndex(Layouts.F32, so + i);
+            dst.setAtIndex(Layouts.F32, d + i, Math.min(Math.max(x, lo), hi));
         }
     }
 
-    private static void sigmoid(MemorySegment src, long so, MemorySegment dst, long d, long n) {
+
+
+    private static void hardSigmoid(MemorySegment src, long so, MemorySegment dst, long d, long n, float alpha, float beta) {
         int l = S.length();
-        for (long i = 0; i < n; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector x = FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE, m);
-            VectorMath.sigmoid(x).intoMemorySegment(dst, (d + i) * 4, LE, m);
+        long i = 0;
+        for (; i <= n - l; i += l) {
+            FloatVector x = FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE);
+            (x.fma(alpha, beta).max(0f).min(1f)).intoMemorySegment(dst, (d + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            float x = src.getAtIndex(Layouts.F32, so + i);
+            dst.setAtIndex(Layouts.F32, d + i, Math.min(Math.max(x * alpha + beta, 0f), 1f));
         }
     }
 
-    private static void tanh(MemorySegment src, long so, MemorySegment dst, long d, long n) {
+    private static void hardSwish(MemorySegment src, long so, MemorySegment dst, long d, long n, float alpha, float beta) {
         int l = S.length();
-        for (long i = 0; i < n; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector x = FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE, m);
-            VectorMath.tanh(x).intoMemorySegment(dst, (d + i) * 4, LE, m);
+        long i = 0;
+        for (; i <= n - l; i += l) {
+            FloatVector x = FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE);
+            (x.fma(alpha, beta).max(0f).min(1f).mul(x)).intoMemorySegment(dst, (d + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            float x = src.getAtIndex(Layouts.F32, so + i);
+            dst.setAtIndex(Layouts.F32, d + i, Math.min(Math.max(x * alpha + beta, 0f), 1f) * x);
         }
     }
 
-    private static void hardSigmoid(MemorySegment src, long so, MemorySegment dst, long d, long n,
-                                    float alpha, float beta, boolean timesX) {
-        int l = S.length();
-        for (long i = 0; i < n; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector x = FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE, m);
-            FloatVector y = x.fma(alpha, beta).max(0f).min(1f);
-            (timesX ? y.mul(x) : y).intoMemorySegment(dst, (d + i) * 4, LE, m);
-        }
-    }
 
-    private static void gelu(MemorySegment src, long so, MemorySegment dst, long d, long n) {
-        int l = S.length();
-        for (long i = 0; i < n; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector x = FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE, m);
-            VectorMath.gelu(x).intoMemorySegment(dst, (d + i) * 4, LE, m);
-        }
-    }
-
-    private static void silu(MemorySegment src, long so, MemorySegment dst, long d, long n, float alpha) {
-        int l = S.length();
-        for (long i = 0; i < n; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector x = FloatVector.fromMemorySegment(S, src, (so + i) * 4, LE, m);
-            x.mul(VectorMath.sigmoid(x.mul(alpha))).intoMemorySegment(dst, (d + i) * 4, LE, m);
-        }
-    }
 
     @Override
     public String toString() {

@@ -108,18 +108,11 @@ final class BinaryKernels {
                 }
             }
             if (mean) {
-                scale(y.data(), y.size(), 1f / n);
+                UnaryKernels.scale(y.data(), 0, y.size(), 1f / n);
             }
         };
     }
 
-    private static void scale(MemorySegment y, long n, float f) {
-        int l = S.length();
-        for (long i = 0; i < n; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector.fromMemorySegment(S, y, i * 4, LE, m).mul(f).intoMemorySegment(y, i * 4, LE, m);
-        }
-    }
 
     /** y = op(a, b) over a broadcast of two inputs. */
     static void apply(KernelContext k, Op op, MemorySegment a, MemorySegment b, MemorySegment y, BroadcastRows rows) {

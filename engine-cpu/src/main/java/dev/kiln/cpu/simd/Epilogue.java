@@ -1,10 +1,10 @@
 package dev.kiln.cpu.simd;
 
+import dev.kiln.tensor.Layouts;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -85,16 +85,26 @@ public final class Epilogue {
 
     private void addRow(MemorySegment c, long o, int cols, float rb, int col0, MemorySegment res, long ro) {
         int l = S.length();
-        for (int j = 0; j < cols; j += l) {
-            VectorMask<Float> m = S.indexInRange(j, cols);
-            FloatVector v = FloatVector.fromMemorySegment(S, c, (o + j) * 4, LE, m).add(rb);
+        int j = 0;
+        for (; j <= cols - l; j += l) {
+            FloatVector v = FloatVector.fromMemorySegment(S, c, (o + j) * 4, LE).add(rb);
             if (colBias != null) {
-                v = v.add(FloatVector.fromArray(S, colBias, col0 + j, m));
+                v = v.add(FloatVector.fromArray(S, colBias, col0 + j));
             }
             if (res != null) {
-                v = v.add(FloatVector.fromMemorySegment(S, res, (ro + j) * 4, LE, m));
+                v = v.add(FloatVector.fromMemorySegment(S, res, (ro + j) * 4, LE));
             }
-            v.intoMemorySegment(c, (o + j) * 4, LE, m);
+            v.intoMemorySegment(c, (o + j) * 4, LE);
+        }
+        for (; j < cols; j++) {
+            float v = c.getAtIndex(Layouts.F32, o + j) + rb;
+            if (colBias != null) {
+                v += colBias[col0 + j];
+            }
+            if (res != null) {
+                v += res.getAtIndex(Layouts.F32, ro + j);
+            }
+            c.setAtIndex(Layouts.F32, o + j, v);
         }
     }
 

@@ -5,10 +5,10 @@ import dev.kiln.backend.Kernel;
 import dev.kiln.cpu.ref.KernelRegistry;
 import dev.kiln.tensor.Shape;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.Layouts;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -103,9 +103,8 @@ final class NormalizationKernels {
         for (; i <= n - l; i += l) {
             FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE).fma(va, vb).intoMemorySegment(y, (off + i) * 4, LE);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE, m).fma(va, vb).intoMemorySegment(y, (off + i) * 4, LE, m);
+        for (; i < n; i++) {
+            y.setAtIndex(Layouts.F32, off + i, x.getAtIndex(Layouts.F32, off + i) * a + b);
         }
     }
 
@@ -148,30 +147,41 @@ final class NormalizationKernels {
         };
     }
 
-    /** One row of LayerNormalization. */
+    /** One row of LayerNormalization: mean, then variance around it, then the output. */
     static void layerNormRow(MemorySegment x, MemorySegment y, long off, int n, float[] scale, float[] bias, float eps) {
         int l = S.length();
+        int tail = n - n % l;
         FloatVector sum = FloatVector.zero(S);
-        for (int i = 0; i < n; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            sum = sum.add(FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE, m));
+        for (int i = 0; i < tail; i += l) {
+            sum = sum.add(FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE));
         }
-        float mean = sum.reduceLanes(VectorOperators.ADD) / n;
+        float total = sum.reduceLanes(VectorOperators.ADD);
+        for (int i = tail; i < n; i++) {
+            total += x.getAtIndex(Layouts.F32, off + i);
+        }
+        float mean = total / n;
         FloatVector sq = FloatVector.zero(S);
-        for (int i = 0; i < n; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector d = FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE, m).sub(mean).blend(0f, m.not());
+        for (int i = 0; i < tail; i += l) {
+            FloatVector d = FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE).sub(mean);
             sq = d.fma(d, sq);
         }
-        float inv = (float) (1 / Math.sqrt(sq.reduceLanes(VectorOperators.ADD) / n + (double) eps));
-        for (int i = 0; i < n; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE, m).sub(mean).mul(inv)
-                    .mul(FloatVector.fromArray(S, scale, i, m));
+        float squares = sq.reduceLanes(VectorOperators.ADD);
+        for (int i = tail; i < n; i++) {
+            float d = x.getAtIndex(Layouts.F32, off + i) - mean;
+            squares += d * d;
+        }
+        float inv = (float) (1 / Math.sqrt(squares / n + (double) eps));
+        for (int i = 0; i < tail; i += l) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE).sub(mean).mul(inv)
+                    .mul(FloatVector.fromArray(S, scale, i));
             if (bias != null) {
-                v = v.add(FloatVector.fromArray(S, bias, i, m));
+                v = v.add(FloatVector.fromArray(S, bias, i));
             }
-            v.intoMemorySegment(y, (off + i) * 4, LE, m);
+            v.intoMemorySegment(y, (off + i) * 4, LE);
+        }
+        for (int i = tail; i < n; i++) {
+            float v = (x.getAtIndex(Layouts.F32, off + i) - mean) * inv * scale[i];
+            y.setAtIndex(Layouts.F32, off + i, bias != null ? v + bias[i] : v);
         }
     }
 }

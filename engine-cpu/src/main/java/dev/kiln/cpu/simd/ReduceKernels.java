@@ -11,7 +11,6 @@ import dev.kiln.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -130,32 +129,53 @@ final class ReduceKernels {
             });
             return;
         }
+        // Vectorized across the inner axis: full vectors, then the last few columns one by one.
         int l = S.length();
-        long chunks = (inner + l - 1) / l;
+        long full = inner / l;
+        long chunks = full + (inner % l == 0 ? 0 : 1);
         long grain = Math.max(1, (1 << 14) / Math.max(1, len * l));
         k.parallel().forRange(outer * chunks, grain, (s, e) -> {
             for (long t = s; t < e; t++) {
                 long o = t / chunks;
-                long i = (t % chunks) * l;
-                VectorMask<Float> m = S.indexInRange(i, inner);
-                long base = o * len * inner + i;
-                FloatVector acc = FloatVector.fromMemorySegment(S, x, base * 4, LE, m);
-                if (op == Op.SUM_SQUARE) {
-                    acc = acc.mul(acc);
+                long c = t % chunks;
+                long base = o * len * inner;
+                if (c < full) {
+                    long i = c * l;
+                    FloatVector acc = FloatVector.fromMemorySegment(S, x, (base + i) * 4, LE);
+                    if (op == Op.SUM_SQUARE) {
+                        acc = acc.mul(acc);
+                    }
+                    for (long r = 1; r < len; r++) {
+                        FloatVector v = FloatVector.fromMemorySegment(S, x, (base + r * inner + i) * 4, LE);
+                        acc = switch (op) {
+                            case SUM, MEAN -> acc.add(v);
+                            case SUM_SQUARE -> v.fma(v, acc);
+                            case MAX -> acc.max(v);
+                            case MIN -> acc.min(v);
+                        };
+                    }
+                    if (op == Op.MEAN) {
+                        acc = acc.div((float) len);
+                    }
+                    acc.intoMemorySegment(y, (o * inner + i) * 4, LE);
+                } else {
+                    for (long i = full * l; i < inner; i++) {
+                        float acc = x.getAtIndex(Layouts.F32, base + i);
+                        if (op == Op.SUM_SQUARE) {
+                            acc *= acc;
+                        }
+                        for (long r = 1; r < len; r++) {
+                            float v = x.getAtIndex(Layouts.F32, base + r * inner + i);
+                            acc = switch (op) {
+                                case SUM, MEAN -> acc + v;
+                                case SUM_SQUARE -> acc + v * v;
+                                case MAX -> Float.isNaN(v) || Float.isNaN(acc) ? Float.NaN : Math.max(acc, v);
+                                case MIN -> Float.isNaN(v) || Float.isNaN(acc) ? Float.NaN : Math.min(acc, v);
+                            };
+                        }
+                        y.setAtIndex(Layouts.F32, o * inner + i, op == Op.MEAN ? acc / len : acc);
+                    }
                 }
-                for (long r = 1; r < len; r++) {
-                    FloatVector v = FloatVector.fromMemorySegment(S, x, (base + r * inner) * 4, LE, m);
-                    acc = switch (op) {
-                        case SUM, MEAN -> acc.add(v);
-                        case SUM_SQUARE -> v.fma(v, acc);
-                        case MAX -> acc.max(v);
-                        case MIN -> acc.min(v);
-                    };
-                }
-                if (op == Op.MEAN) {
-                    acc = acc.div((float) len);
-                }
-                acc.intoMemorySegment(y, (o * inner + i) * 4, LE, m);
             }
         });
     }

@@ -5,6 +5,7 @@ import dev.kiln.backend.Kernel;
 import dev.kiln.cpu.ref.KernelRegistry;
 import dev.kiln.tensor.Shape;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.Layouts;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -69,37 +70,35 @@ final class SoftmaxKernels {
         };
     }
 
-    /** One contiguous row. */
+    /** One contiguous row: three passes (max, exp and sum, scale or shift). */
     static void row(MemorySegment x, MemorySegment y, long off, long len, boolean log) {
         int l = S.length();
+        long tail = len - len % l;
         FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (long i = 0; i < len; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, len);
-            mv = mv.max(FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE, m).blend(Float.NEGATIVE_INFINITY, m.not()));
+        for (long i = 0; i < tail; i += l) {
+            mv = mv.max(FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE));
         }
         float max = mv.reduceLanes(VectorOperators.MAX);
-        FloatVector sv = FloatVector.zero(S);
-        for (long i = 0; i < len; i += l) {
-            VectorMask<Float> m = S.indexInRange(i, len);
-            FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE, m).sub(max));
-            if (!log) {
-                e.intoMemorySegment(y, (off + i) * 4, LE, m);
-            }
-            sv = sv.add(e.blend(0f, m.not()));
+        for (long i = tail; i < len; i++) {
+            max = Math.max(max, x.getAtIndex(dev.kiln.tensor.Layouts.F32, off + i));
         }
-        float sum = sv.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.expShiftedSum(x, off, max, y, off, len, !log);
         if (log) {
-            float shift = max + (float) Math.log(sum);
-            for (long i = 0; i < len; i += l) {
-                VectorMask<Float> m = S.indexInRange(i, len);
-                FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE, m).sub(shift).intoMemorySegment(y, (off + i) * 4, LE, m);
-            }
+            shift(x, y, off, len, max + (float) Math.log(sum));
         } else {
-            float inv = 1f / sum;
-            for (long i = 0; i < len; i += l) {
-                VectorMask<Float> m = S.indexInRange(i, len);
-                FloatVector.fromMemorySegment(S, y, (off + i) * 4, LE, m).mul(inv).intoMemorySegment(y, (off + i) * 4, LE, m);
-            }
+            UnaryKernels.scale(y, off, len, 1f / sum);
+        }
+    }
+
+    /** y = x - s over a run. */
+    private static void shift(MemorySegment x, MemorySegment y, long off, long n, float s) {
+        int l = S.length();
+        long i = 0;
+        for (; i <= n - l; i += l) {
+            FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE).sub(s).intoMemorySegment(y, (off + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            y.setAtIndex(Layouts.F32, off + i, x.getAtIndex(Layouts.F32, off + i) - s);
         }
     }
 

@@ -5,11 +5,11 @@ import dev.kiln.backend.Kernel;
 import dev.kiln.cpu.ref.KernelRegistry;
 import dev.kiln.graph.Node;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.Layouts;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.function.Function;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -97,6 +97,18 @@ final class UnaryKernels {
         }, op);
     }
 
+    /** y *= f over a run. */
+    static void scale(MemorySegment y, long off, long n, float f) {
+        int l = S.length();
+        long i = 0;
+        for (; i <= n - l; i += l) {
+            FloatVector.fromMemorySegment(S, y, (off + i) * 4, LE).mul(f).intoMemorySegment(y, (off + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            y.setAtIndex(Layouts.F32, off + i, y.getAtIndex(Layouts.F32, off + i) * f);
+        }
+    }
+
     /** Runs {@code task} over [0, n) in one piece, or split across the workers when n is large. */
     static void split(dev.kiln.backend.Parallel par, long n, dev.kiln.backend.Parallel.RangeTask task) {
         if (n < PARALLEL_MIN || par.threads() == 1) {
@@ -116,50 +128,61 @@ final class UnaryKernels {
     }
 
     private static void apply(Fn fn, MemorySegment x, MemorySegment y, long start, long end) {
-        int l = S.length();
         switch (fn) {
-            case EXP -> {
-                for (long i = start; i < end; i += l) {
-                    VectorMask<Float> m = S.indexInRange(i, end);
-                    FloatVector v = FloatVector.fromMemorySegment(S, x, i * 4, LE, m);
-                    FloatVector e = VectorMath.exp(v);
-                    // exp saturates inside its working range; the operator wants inf and 0 beyond it.
-                    e = e.blend(Float.POSITIVE_INFINITY, v.compare(VectorOperators.GT, 88.72284f))
-                            .blend(0f, v.compare(VectorOperators.LT, -103.972084f));
-                    e.intoMemorySegment(y, i * 4, LE, m);
-                }
-            }
-            case ERF -> {
-                for (long i = start; i < end; i += l) {
-                    VectorMask<Float> m = S.indexInRange(i, end);
-                    VectorMath.erf(FloatVector.fromMemorySegment(S, x, i * 4, LE, m)).intoMemorySegment(y, i * 4, LE, m);
-                }
-            }
-            case SQRT -> {
-                for (long i = start; i < end; i += l) {
-                    VectorMask<Float> m = S.indexInRange(i, end);
-                    FloatVector.fromMemorySegment(S, x, i * 4, LE, m).sqrt().intoMemorySegment(y, i * 4, LE, m);
-                }
-            }
-            case ABS -> {
-                for (long i = start; i < end; i += l) {
-                    VectorMask<Float> m = S.indexInRange(i, end);
-                    FloatVector.fromMemorySegment(S, x, i * 4, LE, m).abs().intoMemorySegment(y, i * 4, LE, m);
-                }
-            }
-            case NEG -> {
-                for (long i = start; i < end; i += l) {
-                    VectorMask<Float> m = S.indexInRange(i, end);
-                    FloatVector.fromMemorySegment(S, x, i * 4, LE, m).neg().intoMemorySegment(y, i * 4, LE, m);
-                }
-            }
-            case RECIPROCAL -> {
-                FloatVector one = FloatVector.broadcast(S, 1f);
-                for (long i = start; i < end; i += l) {
-                    VectorMask<Float> m = S.indexInRange(i, end);
-                    one.div(FloatVector.fromMemorySegment(S, x, i * 4, LE, m)).intoMemorySegment(y, i * 4, LE, m);
-                }
-            }
+            case EXP -> VectorMath.exp(x, start, y, start, end - start);
+            case ERF -> VectorMath.erf(x, start, y, start, end - start, 1f, false);
+            case SQRT -> sqrt(x, y, start, end);
+            case ABS -> abs(x, y, start, end);
+            case NEG -> neg(x, y, start, end);
+            case RECIPROCAL -> reciprocal(x, y, start, end);
+        }
+    }
+
+    private static void sqrt(MemorySegment x, MemorySegment y, long i, long end) {
+        int l = S.length();
+        for (; i <= end - l; i += l) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, i * 4, LE);
+            v.sqrt().intoMemorySegment(y, i * 4, LE);
+        }
+        for (; i < end; i++) {
+            float v = x.getAtIndex(Layouts.F32, i);
+            y.setAtIndex(Layouts.F32, i, (float) Math.sqrt(v));
+        }
+    }
+
+    private static void abs(MemorySegment x, MemorySegment y, long i, long end) {
+        int l = S.length();
+        for (; i <= end - l; i += l) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, i * 4, LE);
+            v.abs().intoMemorySegment(y, i * 4, LE);
+        }
+        for (; i < end; i++) {
+            float v = x.getAtIndex(Layouts.F32, i);
+            y.setAtIndex(Layouts.F32, i, Math.abs(v));
+        }
+    }
+
+    private static void neg(MemorySegment x, MemorySegment y, long i, long end) {
+        int l = S.length();
+        for (; i <= end - l; i += l) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, i * 4, LE);
+            v.neg().intoMemorySegment(y, i * 4, LE);
+        }
+        for (; i < end; i++) {
+            float v = x.getAtIndex(Layouts.F32, i);
+            y.setAtIndex(Layouts.F32, i, -v);
+        }
+    }
+
+    private static void reciprocal(MemorySegment x, MemorySegment y, long i, long end) {
+        int l = S.length();
+        for (; i <= end - l; i += l) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, i * 4, LE);
+            FloatVector.broadcast(S, 1f).div(v).intoMemorySegment(y, i * 4, LE);
+        }
+        for (; i < end; i++) {
+            float v = x.getAtIndex(Layouts.F32, i);
+            y.setAtIndex(Layouts.F32, i, 1f / v);
         }
     }
 }
