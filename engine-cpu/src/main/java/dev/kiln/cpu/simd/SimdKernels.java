@@ -20,6 +20,8 @@ final class SimdKernels {
         SoftmaxKernels.register(r);
         NormalizationKernels.register(r);
         TransposeKernels.register(r);
+        ConvKernels.register(r);
+        PoolKernels.register(r);
         return r;
     }
 }
