@@ -64,6 +64,9 @@ public final class ConvKernels {
         int depth = Math.toIntExact(cg * kSp[0] * kSp[1]);
         for (int gi = 0; gi < group; gi++) {
             packed[gi] = LeftOperand.prepacked(MatrixOperands.left(w.data(), (long) gi * mg * depth, mg, depth, depth, 1));
+            if (packed[gi] == null) {
+                return null;
+            }
             Epilogue e = Epilogue.of(act);
             epilogues[gi] = biasValues == null ? e : e.withRowBias(Arrays.copyOfRange(biasValues, gi * mg, (gi + 1) * mg));
         }

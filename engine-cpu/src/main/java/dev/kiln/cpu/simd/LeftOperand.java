@@ -41,9 +41,18 @@ abstract class LeftOperand {
         return all;
     }
 
-    /** A left operand packed once ({@link #packAll}), e.g. convolution weights at bind time. */
+    /**
+     * A left operand packed once ({@link #packAll}), e.g. convolution weights at bind time; null
+     * when the heap cannot hold the copy (the node then runs on the reference kernel, which reads
+     * the weights in place).
+     */
     static LeftOperand prepacked(LeftOperand source) {
-        float[] data = source.packAll();
+        float[] data;
+        try {
+            data = source.packAll();
+        } catch (OutOfMemoryError e) {
+            return null;
+        }
         return new LeftOperand(source.rows, source.depth) {
             @Override
             float[] packed() {

@@ -36,7 +36,7 @@ final class MatMulKernels {
             int k = Math.toIntExact(w.shape().dim(0));
             int n = Math.toIntExact(w.shape().dim(1));
             RightOperand packed = RightOperand.prepacked(MatrixOperands.right(w.data(), 0, k, n, n, 1));
-            return ctx -> linear(ctx, packed);
+            return packed == null ? null : ctx -> linear(ctx, packed);
         }
         return MatMulKernels::batched;
     }
@@ -135,6 +135,9 @@ final class MatMulKernels {
             int n = Math.toIntExact(w.shape().dim(tb ? 0 : 1));
             RightOperand src = MatrixOperands.right(w.data(), 0, k, n, tb ? 1 : n, tb ? k : 1);
             packed = RightOperand.prepacked(alpha == 1f ? src : scaled(src, alpha));
+            if (packed == null) {
+                return null;
+            }
         } else if (alpha != 1f) {
             return null;
         }

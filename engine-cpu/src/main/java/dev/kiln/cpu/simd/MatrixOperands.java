@@ -16,6 +16,16 @@ final class MatrixOperands {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /** A per-thread row of at least {@code n} floats. */
+    private static float[] rowBuffer(int n) {
+        float[][] holder = ROW.get();
+        if (holder[0].length < n) {
+            holder[0] = new float[n];
+        }
+        return holder[0];
+    }
 
     /**
      * A as {@code rows x depth} elements of {@code seg}: element (i, p) at
@@ -37,12 +47,19 @@ final class MatrixOperands {
                     }
                     return;
                 }
+                if (colStride == 1) {
+                    // Row-major: bulk-copy each row to the heap, then interleave array to array.
+                    float[] row = rowBuffer(kc);
+                    for (int r = 0; r < valid; r++) {
+                        MemorySegment.copy(seg, Layouts.F32, (off + (i0 + r) * rowStride + p0) * 4, row, 0, kc);
+                        for (int p = 0; p < kc; p++) {
+                            dst[o + p * width + r] = row[p];
+                        }
+                    }
+                    return;
+                }
                 for (int r = 0; r < valid; r++) {
                     long src = off + (i0 + r) * rowStride + p0 * colStride;
-                    if (width == 1 && colStride == 1) {
-                        MemorySegment.copy(seg, Layouts.F32, src * 4, dst, o, kc);
-                        continue;
-                    }
                     for (int p = 0; p < kc; p++) {
                         dst[o + p * width + r] = seg.getAtIndex(Layouts.F32, src + p * colStride);
                     }

@@ -41,9 +41,17 @@ abstract class RightOperand {
         return all;
     }
 
-    /** A right operand packed once ({@link #packAll}), e.g. MatMul weights at bind time. */
+    /**
+     * A right operand packed once ({@link #packAll}), e.g. MatMul weights at bind time; null when
+     * the heap cannot hold the copy (the node then runs on the reference kernel).
+     */
     static RightOperand prepacked(RightOperand source) {
-        float[] data = source.packAll();
+        float[] data;
+        try {
+            data = source.packAll();
+        } catch (OutOfMemoryError e) {
+            return null;
+        }
         return new RightOperand(source.depth, source.cols) {
             @Override
             float[] packed() {
