@@ -73,7 +73,7 @@ public final class Model implements AutoCloseable {
     public Session session(Options options) {
         acquire();
         try {
-            Plan plan = new Compiler(name, options, Backends.select(options.backends())).compile(data.graph());
+            Plan plan = new Compiler(name, options, Backends.select(options.backends())).compile(compiledGraph());
             return new PlanSession(plan, options, this::release);
         } catch (KilnException e) {
             release();
@@ -82,6 +82,21 @@ public final class Model implements AutoCloseable {
             release();
             throw e;
         }
+    }
+
+    /**
+     * The graph sessions compile. Before IR version 4 every initializer had to be listed among
+     * the graph inputs as well, so there such an input is a constant rather than a default the
+     * caller may override (ONNX allows either reading; ONNX Runtime takes this one). Kernels can
+     * then pack those weights once, when the session opens.
+     */
+    private Graph compiledGraph() {
+        Graph g = data.graph();
+        if (data.irVersion() >= 4 || g.initializers().isEmpty()) {
+            return g;
+        }
+        List<ValueInfo> inputs = g.inputs().stream().filter(v -> !g.initializers().containsKey(v.name())).toList();
+        return inputs.size() == g.inputs().size() ? g : g.toBuilder().inputs(inputs).build();
     }
 
     /** The operators of this model that no backend of {@code options} can run, with their nodes. */

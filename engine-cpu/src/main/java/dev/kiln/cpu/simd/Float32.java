@@ -11,25 +11,22 @@ final class Float32 {
     private Float32() {
     }
 
-    /** True when every listed input that is present is statically a float32 tensor. */
+    /**
+     * True unless a listed input that is present is statically known to be something other than
+     * a float32 tensor. An input whose type is unknown at bind time passes: the backend then
+     * checks the first input's element type at run time ({@link SimdBackend}).
+     */
     static boolean inputs(BindContext ctx, int... indices) {
         for (int i : indices) {
             if (i >= ctx.inputCount() || ctx.node().input(i).isEmpty()) {
                 continue;
             }
-            if (!(ctx.inputType(i) instanceof ValueType.TensorType t) || t.dtype() != DType.FLOAT) {
+            ValueType type = ctx.inputType(i);
+            if (type != null && !(type instanceof ValueType.TensorType t && t.dtype() == DType.FLOAT)) {
                 return false;
             }
         }
         return true;
-    }
-
-    /** The static rank of input {@code i}, or -1 when unknown. */
-    static int rank(BindContext ctx, int i) {
-        if (ctx.inputType(i) instanceof ValueType.TensorType t && t.shape() != null) {
-            return t.shape().rank();
-        }
-        return -1;
     }
 
     /** The elements of a float32 tensor, copied to the heap (for small constants: biases, scales). */

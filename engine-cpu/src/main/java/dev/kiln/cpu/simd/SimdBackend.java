@@ -6,6 +6,9 @@ import dev.kiln.backend.Device;
 import dev.kiln.backend.Kernel;
 import dev.kiln.cpu.ref.KernelFactory;
 import dev.kiln.cpu.ref.KernelRegistry;
+import dev.kiln.tensor.DType;
+import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.ValueType;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -49,11 +52,28 @@ public final class SimdBackend implements Backend {
         return Registry.INSTANCE != null;
     }
 
+    /**
+     * Every fast kernel works on float32 data in its first input. When that input's type is not
+     * known at bind time (type inference does not cover every operator), the kernel is bound
+     * with a run-time check that hands other element types to the reference kernel.
+     */
     @Override
     public Kernel bind(BindContext ctx) {
         KernelRegistry r = registry();
         KernelFactory f = r == null ? null : r.get(ctx.node().domain(), ctx.node().opType());
-        return f == null ? null : f.create(ctx);
+        Kernel fast = f == null ? null : f.create(ctx);
+        if (fast == null || ctx.inputType(0) instanceof ValueType.TensorType t && t.dtype() == DType.FLOAT) {
+            return fast;
+        }
+        Kernel reference = Reference.kernel(ctx);
+        return k -> {
+            Tensor x = k.tensor(0);
+            if (x != null && x.dtype() == DType.FLOAT) {
+                fast.run(k);
+            } else {
+                reference.run(k);
+            }
+        };
     }
 
     @Override
