@@ -8,11 +8,14 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A session's worker threads. The calling thread always takes part, so a pool of {@code n}
- * threads starts {@code n - 1} workers. Idle workers block on a queue (no spinning); a nested
+ * threads starts {@code n - 1} workers. A worker that runs out of work polls for 50 microseconds,
+ * then blocks on a queue (idle workers do not spin); a nested
  * {@link #forRange} from inside a chunk runs on the calling thread.
  */
 final class WorkerPool implements Parallel, AutoCloseable {
     private static final ThreadLocal<Boolean> IN_CHUNK = ThreadLocal.withInitial(() -> false);
+    /** How long an idle worker polls for the next job before it blocks. */
+    private static final long SPIN_NANOS = 50_000;
 
     private final int threads;
     private final Thread[] workers;
@@ -79,7 +82,16 @@ final class WorkerPool implements Parallel, AutoCloseable {
     private void work() {
         while (!closed) {
             try {
-                queue.take().help();
+                Job job = queue.poll();
+                if (job == null) {
+                    // Kernels call forRange in quick succession and waking a parked thread takes tens of
+                    // microseconds, about the length of a small kernel: poll briefly before blocking.
+                    long until = System.nanoTime() + SPIN_NANOS;
+                    while ((job = queue.poll()) == null && System.nanoTime() < until && !closed) {
+                        Thread.onSpinWait();
+                    }
+                }
+                (job != null ? job : queue.take()).help();
             } catch (InterruptedException e) {
                 return;
             }

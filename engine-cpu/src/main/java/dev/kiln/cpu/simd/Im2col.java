@@ -28,6 +28,8 @@ final class Im2col extends RightOperand {
     /** Elements per source channel and per source row (of one phase when split). */
     private final long plane;
     private final int rowLen;
+    /** Floats in {@code src}, to keep whole-vector reads inside it. */
+    private final long srcElements;
 
     /**
      * @param src the input, or its phase split when the horizontal stride is above 1
@@ -41,6 +43,7 @@ final class Im2col extends RightOperand {
         this.g = g;
         this.rowLen = g.strideW() == 1 ? g.inW() : g.phaseWidth();
         this.plane = (long) g.inH() * g.strideW() * rowLen;
+        this.srcElements = src.byteSize() / 4;
     }
 
     /** Floats needed to split {@code channels} planes by phase: {@code channels * inH * strideW * phaseWidth}. */
@@ -127,11 +130,16 @@ final class Im2col extends RightOperand {
         }
     }
 
-    /** dst[at + t] = src[from + t] for t in [lo, hi). */
+    /**
+     * dst[at + t] = src[from + t] for t in [lo, hi), in whole vectors: a short run (a narrow image
+     * row) is read past its end when the source allows, and the extra lanes land in dst where
+     * the packer writes next (the caller's buffer has a vector of slack, see {@link Sgemm}).
+     */
     private void copy(long from, float[] dst, int at, int lo, int hi) {
         int l = S.length();
         int t = lo;
-        for (; t <= hi - l; t += l) {
+        long limit = srcElements - from;
+        for (; t < hi && t + l <= limit; t += l) {
             FloatVector.fromMemorySegment(S, src, (from + t) * 4, LE).intoArray(dst, at + t);
         }
         for (; t < hi; t++) {

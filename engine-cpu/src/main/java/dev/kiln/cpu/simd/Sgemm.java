@@ -160,7 +160,8 @@ final class Sgemm {
                     bStride = k * NR;
                 } else {
                     bStride = kc * NR;
-                    bArr = s.b(nPanels * bStride);
+                    // A vector of slack: packers may write whole vectors past a panel's end.
+                    bArr = s.b(nPanels * bStride + NR);
                     bBase = 0;
                     for (int jp = 0; jp < nPanels; jp++) {
                         b.pack(jc + jp * NR, pc, kc, bArr, jp * bStride);
