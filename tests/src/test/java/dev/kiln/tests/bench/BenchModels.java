@@ -161,11 +161,19 @@ final class BenchModels {
                 }
             }
         }
+        java.util.Set<String> initializers = new java.util.HashSet<>();
+        g.getInitializerList().forEach(t -> initializers.add(t.getName()));
+        java.util.Set<String> computed = new java.util.HashSet<>();
+        g.getNodeList().forEach(n -> computed.addAll(n.getOutputList()));
         for (int i = 0; i < g.getInputCount(); i++) {
-            g.setInput(i, rebatch(g.getInput(i), batch));
+            if (!initializers.contains(g.getInput(i).getName())) {
+                g.setInput(i, rebatch(g.getInput(i), batch));
+            }
         }
         for (int i = 0; i < g.getOutputCount(); i++) {
-            g.setOutput(i, rebatch(g.getOutput(i), batch));
+            if (computed.contains(g.getOutput(i).getName())) {
+                g.setOutput(i, rebatch(g.getOutput(i), batch));
+            }
         }
         g.clearValueInfo();
         Files.write(out, p.toBuilder().setGraph(g).build().toByteArray());

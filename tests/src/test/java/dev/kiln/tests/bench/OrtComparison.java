@@ -18,7 +18,7 @@ import java.util.Locale;
  * and peak RSS, each engine alone in a fresh JVM. Writes the tables to a Markdown file.
  *
  * <p>Run with {@code mvn -B -q -Pbench -pl tests -am verify -DskipTests -Dkiln.fetch.skip=true}.
- * Arguments: {@code FIXTURES OUTPUT.md [SECONDS_PER_CASE]}.
+ * Arguments: {@code FIXTURES OUTPUT.md [SECONDS_PER_CASE [CASE,CASE...]]}.
  */
 public final class OrtComparison {
     private OrtComparison() {
@@ -32,6 +32,10 @@ public final class OrtComparison {
         Path fixtures = Path.of(args[0]);
         Path out = Path.of(args[1]);
         double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 8;
+        // Optional: only these case indexes (comma-separated), e.g. to redo some rows.
+        java.util.Set<Integer> only = args.length > 3 && !args[3].isBlank()
+                ? java.util.Arrays.stream(args[3].split(",")).map(String::trim).map(Integer::valueOf)
+                        .collect(java.util.stream.Collectors.toSet()) : null;
         Path work = Path.of(System.getProperty("java.io.tmpdir"), "kiln-bench");
         List<BenchModels.Case> cases = BenchModels.cases(fixtures, work);
         StringBuilder md = new StringBuilder();
@@ -46,7 +50,11 @@ public final class OrtComparison {
                 .append("same-run ratios mean anything; absolute times vary with the load.\n\n");
         md.append("| model | batch | threads | Kiln p50 ms | ORT p50 ms | ratio | target | met | Kiln p10 / p90 | ORT p10 / p90 |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|\n");
-        for (BenchModels.Case c : cases) {
+        for (int ci = 0; ci < cases.size(); ci++) {
+            BenchModels.Case c = cases.get(ci);
+            if (only != null && !only.contains(ci)) {
+                continue;
+            }
             for (int t : THREADS) {
                 String row = race(c, t, seconds);
                 System.out.println(row);
@@ -61,6 +69,9 @@ public final class OrtComparison {
         md.append("| model | Kiln first output ms | ORT first output ms | ratio | Kiln peak RSS MB | ORT peak RSS MB | ratio |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|\n");
         for (int i : COLD) {
+            if (only != null && !only.contains(i)) {
+                continue;
+            }
             double[] k = cold("kiln", fixtures, work, i);
             double[] o = cold("ort", fixtures, work, i);
             String row = String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |", cases.get(i).name(),
