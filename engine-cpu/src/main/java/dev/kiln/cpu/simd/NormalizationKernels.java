@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Float32 BatchNormalization (inference) and LayerNormalization. BatchNormalization folds its
+ * Float32 BatchNormalization (inference), LayerNormalization and LRN. BatchNormalization folds its
  * four parameter tensors into one scale and one shift per channel (once, at bind time, when they
  * are constant) and is then a multiply-add per element. LayerNormalization makes two vector
  * passes per row for the mean and variance and a third for the output.
@@ -28,6 +28,75 @@ final class NormalizationKernels {
     static void register(KernelRegistry r) {
         r.onnx(NormalizationKernels::batchNorm, "BatchNormalization");
         r.onnx(NormalizationKernels::layerNorm, "LayerNormalization");
+        r.onnx(NormalizationKernels::lrn, "LRN");
+    }
+
+    // ------------------------------------------------------------------ LRN
+
+    /**
+     * LRN with the usual beta of 0.75, where {@code d^-0.75 = 1 / (sqrt(d) * sqrt(sqrt(d)))} takes
+     * three vector square roots instead of a pow per element; other betas are refused.
+     */
+    private static Kernel lrn(BindContext b) {
+        float alpha = b.node().attrFloat("alpha", 1e-4f);
+        float beta = b.node().attrFloat("beta", 0.75f);
+        float bias = b.node().attrFloat("bias", 1f);
+        long size = b.node().attrInt("size", 0);
+        if (!Float32.inputs(b, 0) || beta != 0.75f || size <= 0) {
+            return null;
+        }
+        float scale = alpha / size;
+        int before = (int) ((size - 1) / 2);
+        int after = (int) (size - 1 - before);
+        return k -> {
+            Tensor x = k.tensor(0);
+            Float32.require(x, "LRN input");
+            if (x.rank() < 3) {
+                throw new IllegalArgumentException("LRN input must have rank >= 3, got " + x.shape());
+            }
+            Tensor y = k.allocate(0, x.dtype(), x.shape());
+            int c = Math.toIntExact(x.shape().dim(1));
+            long plane = x.shape().sizeBetween(2, x.rank());
+            long planes = x.shape().dim(0) * c;
+            MemorySegment xs = x.data();
+            MemorySegment ys = y.data();
+            k.parallel().forRange(planes, Math.max(1, (1 << 13) / Math.max(1, plane)), (s, e) -> {
+                for (long p = s; p < e; p++) {
+                    long image = p / c * c;
+                    int ch = (int) (p % c);
+                    int lo = Math.max(0, ch - before);
+                    int hi = Math.min(c - 1, ch + after);
+                    lrnPlane(xs, ys, image * plane, p * plane, plane, lo, hi, bias, scale);
+                }
+            });
+        };
+    }
+
+    /** One output plane: channels lo..hi (offsets from {@code image}) feed the sum of squares. */
+    private static void lrnPlane(MemorySegment x, MemorySegment y, long image, long off, long n, int lo, int hi,
+                                 float bias, float scale) {
+        int l = S.length();
+        long i = 0;
+        for (; i <= n - l; i += l) {
+            FloatVector sq = FloatVector.zero(S);
+            for (int cc = lo; cc <= hi; cc++) {
+                FloatVector v = FloatVector.fromMemorySegment(S, x, (image + cc * n + i) * 4, LE);
+                sq = v.fma(v, sq);
+            }
+            FloatVector d = sq.fma(scale, bias);
+            FloatVector r = d.sqrt();
+            FloatVector den = r.mul(r.sqrt());
+            FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE).div(den).intoMemorySegment(y, (off + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            double sq = 0;
+            for (int cc = lo; cc <= hi; cc++) {
+                double v = x.getAtIndex(Layouts.F32, image + cc * n + i);
+                sq += v * v;
+            }
+            double d = bias + scale * sq;
+            y.setAtIndex(Layouts.F32, off + i, (float) (x.getAtIndex(Layouts.F32, off + i) / Math.pow(d, 0.75)));
+        }
     }
 
     // ------------------------------------------------------------------ BatchNormalization

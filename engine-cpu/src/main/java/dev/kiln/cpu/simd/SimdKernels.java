@@ -21,6 +21,7 @@ final class SimdKernels {
         NormalizationKernels.register(r);
         TransposeKernels.register(r);
         ConvKernels.register(r);
+        ConvTransposeKernels.register(r);
         PoolKernels.register(r);
         return r;
     }

@@ -69,4 +69,27 @@ class ConvKernelsTest {
         assertFalse(OneNode.of("Conv").input(OneNode.random(rnd, 1, 2, 4, 4)).input(OneNode.random(rnd, 3, 2, 1, 1))
                 .bindsFast());
     }
+
+    @Test
+    void convTransposeMatchesReference() {
+        long[][][] cases = {
+            // {x shape}, {w shape}, {strides}, {pads}
+            {{1, 3, 5, 5}, {3, 4, 2, 2}, {2, 2}, {0, 0, 0, 0}},
+            {{2, 6, 7, 9}, {6, 5, 3, 3}, {2, 2}, {1, 1, 1, 1}},
+            {{1, 4, 6, 6}, {4, 3, 3, 3}, {1, 1}, {1, 1, 1, 1}},
+            {{1, 17, 11, 13}, {17, 1, 2, 2}, {2, 2}, {0, 0, 0, 0}},
+            {{1, 2, 1, 1}, {2, 3, 3, 3}, {3, 3}, {0, 1, 1, 0}},
+        };
+        for (long[][] c : cases) {
+            OneNode.of("ConvTranspose").attr("strides", c[2]).attr("pads", c[3]).input(OneNode.random(rnd, c[0]))
+                    .constant(OneNode.random(rnd, c[1])).constant(OneNode.random(rnd, c[1][1]))
+                    .matchesReference(1e-5, 1e-5);
+        }
+        OneNode.of("ConvTranspose").attr("strides", new long[] {2, 2}).attr("output_padding", new long[] {1, 1})
+                .input(OneNode.random(rnd, 1, 3, 4, 4)).constant(OneNode.random(rnd, 3, 2, 3, 3))
+                .matchesReference(1e-5, 1e-5);
+        OneNode.of("ConvTranspose").attr("strides", new long[] {2, 2}).attr("output_shape", new long[] {10, 8})
+                .input(OneNode.random(rnd, 1, 3, 4, 4)).constant(OneNode.random(rnd, 3, 2, 3, 3))
+                .matchesReference(1e-5, 1e-5);
+    }
 }

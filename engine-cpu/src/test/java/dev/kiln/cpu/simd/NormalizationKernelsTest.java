@@ -40,4 +40,15 @@ class NormalizationKernelsTest {
             }
         }
     }
+
+    @Test
+    void lrnMatchesReference() {
+        long[][] shapes = {{1, 1, 1, 1}, {1, 7, 5, 5}, {2, 16, 9, 13}, {1, 64, 17, 17}};
+        for (long[] s : shapes) {
+            for (long size : new long[] {1, 3, 5}) {
+                OneNode.of("LRN").attr("size", size).attr("alpha", 1e-3f).attr("beta", 0.75f).attr("bias", 1.5f)
+                        .input(OneNode.random(rnd, -3f, 3f, s)).matchesReference(1e-5, 1e-6);
+            }
+        }
+    }
 }
