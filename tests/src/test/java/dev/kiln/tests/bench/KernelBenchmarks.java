@@ -111,7 +111,7 @@ public class KernelBenchmarks {
                 .addNode(new Node("n", op, "", in, List.of("y"), attrs));
         Options o = Options.defaults().threads(threads).backends(backend.equals("cpu") ? new String[] {"cpu", "cpu-ref"}
                 : new String[] {"cpu-ref"});
-        session = new PlanSession(new Compiler(kernel, o, Backends.select(o.backends())).compile(g.build()), o, () -> { });
+        session = new PlanSession(new Compiler(kernel, o, Backends.select(o.backends())), g.build(), o, () -> { });
         feeds = Map.of("x", x);
     }
 
