@@ -124,7 +124,7 @@ public final class Encoding {
         return attentionMask[i];
     }
 
-    /** 1 for tokens added by the post-processor or padding (and special tokens found in the text), else 0. */
+    /** 1 for tokens added by the post-processor and for padding, else 0 (also for special tokens written in the text). */
     public int[] specialTokensMask() {
         return specialTokensMask.clone();
     }

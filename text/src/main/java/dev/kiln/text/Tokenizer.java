@@ -195,7 +195,7 @@ public final class Tokenizer {
         added.splitRaw(original, new AddedVocabulary.Sink() {
             @Override
             public void token(AddedToken token, int start, int end) {
-                out.add(token.id(), token.content(), start, end, 0, token.special());
+                out.add(token.id(), token.content(), start, end, 0, false);
             }
 
             @Override
@@ -206,7 +206,7 @@ public final class Tokenizer {
                     added.splitNormalized(normalized, new AddedVocabulary.Sink() {
                         @Override
                         public void token(AddedToken token, int start, int end) {
-                            out.add(token.id(), token.content(), start, end, 0, token.special());
+                            out.add(token.id(), token.content(), start, end, 0, false);
                         }
 
                         @Override

@@ -33,19 +33,28 @@ public enum BasicNormalizer implements Normalizer {
             return decompose(in, false);
         }
     },
-    /** Removes nonspacing marks (the accents that {@link #NFD} separates). */
+    /**
+     * Removes combining marks (the accents that {@link #NFD} separates, and also spacing and
+     * enclosing marks, with the JDK's Unicode tables: unlike the BERT normalizer's accent
+     * stripping, this normalizer of the tokenizers library uses current ones).
+     */
     STRIP_ACCENTS {
         @Override
         public NormalizedText normalize(NormalizedText in) {
             NormalizedText out = NormalizedText.withCapacity(in.length());
             for (int i = 0; i < in.length(); i++) {
-                if (!CharClass.isNonspacingMark(in.codePoint(i))) {
+                if (!isCombiningMark(in.codePoint(i))) {
                     out.append(in.codePoint(i), in.start(i), in.end(i));
                 }
             }
             return out;
         }
     };
+
+    private static boolean isCombiningMark(int cp) {
+        int type = Character.getType(cp);
+        return type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK || type == Character.ENCLOSING_MARK;
+    }
 
     /** Canonical decomposition, dropping the nonspacing marks when {@code stripMarks}. */
     static NormalizedText decompose(NormalizedText in, boolean stripMarks) {
