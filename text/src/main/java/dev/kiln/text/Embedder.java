@@ -154,11 +154,24 @@ public final class Embedder implements AutoCloseable {
      * @throws InvalidInputException when a text is {@code null}
      */
     public List<float[]> embedAll(List<String> texts) {
+        return embedAll(texts, null);
+    }
+
+    /**
+     * Embeds texts like {@link #embedAll(List)}, and stores in {@code tokenCounts[i]} (when not
+     * {@code null}) how many tokens text {@code i} became, after truncation, special tokens included.
+     *
+     * @throws InvalidInputException when a text is {@code null}
+     */
+    public List<float[]> embedAll(List<String> texts, int[] tokenCounts) {
         int n = texts.size();
         Encoding[] enc = new Encoding[n];
         for (int i = 0; i < n; i++) {
             String t = texts.get(i);
             enc[i] = tokenizer.encode(t == null ? nullText(i) : t);
+            if (tokenCounts != null) {
+                tokenCounts[i] = enc[i].length();
+            }
         }
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
