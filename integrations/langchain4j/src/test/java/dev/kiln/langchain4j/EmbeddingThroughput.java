@@ -17,7 +17,7 @@ import java.util.concurrent.Executors;
  * alternating between the two so that both see the same machine load. Prints texts per second
  * per round and the ratio of the medians.
  *
- * <pre>mvn -B -q -pl integrations/langchain4j -am test-compile exec:exec -Pbench [-Dkiln.bench.args="--rounds 8 --seconds 5"]</pre>
+ * <pre>mvn -B -pl integrations/langchain4j -am test -DskipTests -Pbench [-Dkiln.bench.args="--rounds 8 --seconds 5"]</pre>
  */
 public final class EmbeddingThroughput {
     private EmbeddingThroughput() {
