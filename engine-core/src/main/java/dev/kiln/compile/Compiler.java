@@ -3,6 +3,7 @@ package dev.kiln.compile;
 import dev.kiln.KilnException;
 import dev.kiln.ModelFormatException;
 import dev.kiln.Options;
+import dev.kiln.ResourceLimitException;
 import dev.kiln.UnsupportedOperatorException;
 import dev.kiln.backend.Backend;
 import dev.kiln.backend.BindContext;
@@ -349,6 +350,7 @@ public final class Compiler {
                 }
             }
         }
+        checkDeclaredSizes(g, nodes, names, vtypes, consts, producer);
         boolean[] owned = new boolean[count];
         int[] outputIds = new int[g.outputs().size()];
         boolean[] copyOnReturn = new boolean[outputIds.length];
@@ -432,6 +434,40 @@ public final class Compiler {
         return new Plan(modelName, g.name(), names, ids, vtypes, steps, inputs, inputIds, outputs, outputIds,
                 consts, outer.stream().mapToInt(Integer::intValue).toArray(), owned, root, copyOnReturn,
                 placement.offsets(), bytes, placement.arenaBytes());
+    }
+
+    /**
+     * Refuses, before anything runs, a value whose known shape needs more bytes than the memory
+     * budget (or more than 2^63): a hostile model fails here, naming the node and the tensor,
+     * rather than when a kernel asks for the memory.
+     */
+    private void checkDeclaredSizes(Graph g, List<Node> nodes, String[] names, ValueType[] types, Tensor[] consts,
+                                    int[] producer) {
+        for (int id = 0; id < names.length; id++) {
+            if (consts[id] != null || !(types[id] instanceof ValueType.TensorType tt) || tt.shape() == null
+                    || !tt.shape().isKnown() || tt.dtype() == dev.kiln.tensor.DType.STRING) {
+                continue;
+            }
+            long bytes;
+            try {
+                bytes = tt.dtype().byteSize(tt.shape().toShape().size());
+            } catch (ArithmeticException e) {
+                bytes = -1;
+            }
+            if (bytes >= 0 && bytes <= options.memoryBudget()) {
+                continue;
+            }
+            String size = bytes < 0 ? "more than 2^63 bytes" : bytes + " bytes";
+            if (producer[id] >= 0) {
+                throw new ResourceLimitException(tt + " needs " + size + ", more than the session's memory budget of "
+                        + options.memoryBudget() + " bytes").atNode(nodes.get(producer[id]).describe()).forTensor(names[id]);
+            }
+            if (isInput(g, names[id])) {
+                throw new ResourceLimitException("the input is declared " + tt + ", which needs " + size
+                        + ", more than the session's memory budget of " + options.memoryBudget() + " bytes")
+                        .forTensor(names[id]);
+            }
+        }
     }
 
     private static boolean isInput(Graph g, String name) {
