@@ -99,7 +99,9 @@ final class Executor {
         } catch (ArithmeticException e) {
             // Shape and size arithmetic is exact: an overflow means a size beyond what memory holds.
             if (e.getMessage() != null && e.getMessage().contains("overflow")) {
-                throw new ResourceLimitException("a tensor size overflows 64 bits", e).atNode(node.describe());
+                KilnException r = new ResourceLimitException("the output's size overflows 64 bits", e).atNode(node.describe());
+                int out = step.outputs().length > 0 ? step.outputs()[0] : -1;
+                throw out >= 0 ? r.forTensor(ctx.frame.plan.name(out)) : r;
             }
             throw new InvalidInputException("ArithmeticException: " + e.getMessage(), e).atNode(node.describe());
         } catch (RuntimeException e) {
