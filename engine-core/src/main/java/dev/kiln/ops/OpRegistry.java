@@ -40,6 +40,9 @@ public final class OpRegistry {
         TensorInference.register(reg);
         NnInference.register(reg);
         MathInference.register(reg);
+        LossInference.register(reg);
+        AttentionInference.register(reg);
+        RecurrentInference.register(reg);
         try (InputStream in = OpRegistry.class.getResourceAsStream("opset-versions.tsv");
              BufferedReader br = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;

@@ -66,7 +66,7 @@ final class BinaryKernels {
                 ? (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b : Math::max, false), "Max");
         r.onnx(ctx -> variadic(BinaryKernels::min, t -> isUnsigned64(t)
                 ? (a, b) -> Long.compareUnsigned(a, b) <= 0 ? a : b : Math::min, false), "Min");
-        r.onnx(ctx -> binary((x, s) -> x < 0 ? s * x : x, t -> (x, s) -> x < 0 ? s * x : x, false), "PRelu");
+        r.onnx(BinaryKernels::prelu, "PRelu");
         r.onnx(ctx -> BinaryKernels::where, "Where");
     }
 
@@ -190,6 +190,33 @@ final class BinaryKernels {
         };
         LongOpFor l = t -> isUnsigned64(t) ? Long::remainderUnsigned : fmod ? (a, b) -> a % b : Math::floorMod;
         return binary(d, l, false);
+    }
+
+    /**
+     * PRelu: the slope broadcasts to X's shape one way. Before opset 7 a 1-D slope that is not a
+     * single value holds one slope per channel (axis 1).
+     */
+    private static Kernel prelu(BindContext b) {
+        boolean perChannel = b.opset() < 7;
+        DoubleOp d = (x, s) -> x < 0 ? s * x : x;
+        LongOpFor l = t -> t.kind() == DType.Kind.UNSIGNED ? (x, s) -> x : (x, s) -> x < 0 ? s * x : x;
+        return k -> {
+            Tensor x = k.tensor(0);
+            Tensor slope = k.tensor(1);
+            if (perChannel && slope.rank() == 1 && slope.size() != 1 && x.rank() >= 2
+                    && slope.shape().dim(0) == x.shape().dim(1)) {
+                long[] dims = new long[x.rank() - 1];
+                java.util.Arrays.fill(dims, 1);
+                dims[0] = slope.size();
+                slope = slope.reshape(Shape.of(dims));
+            }
+            if (!dev.kiln.ops.Shapes.broadcast(x.shape(), slope.shape()).equals(x.shape())) {
+                throw new IllegalArgumentException("PRelu slope " + slope.shape() + " does not broadcast to X "
+                        + x.shape());
+            }
+            Tensor y = k.allocate(0, x.dtype(), x.shape());
+            apply(x, slope, y, Broadcast.to(x.shape(), x.shape(), slope.shape()), d, l, k);
+        };
     }
 
     private static Kernel variadic(DoubleOp d, LongOpFor l, boolean mean) {

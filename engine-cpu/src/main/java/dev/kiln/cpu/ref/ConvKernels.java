@@ -161,10 +161,12 @@ final class ConvKernels {
                 if (outShape != null || autoPad.startsWith("SAME")) {
                     long target = outShape != null ? outShape[outShape.length - n + i] : inSp[i] * strides[i];
                     long total = full - target;
+                    // Floor division: an output_shape larger than the full output makes the total
+                    // negative, and the extra (zero) elements then go at the end.
                     if (autoPad.equals("SAME_UPPER")) {
-                        pb[i] = total / 2;
+                        pb[i] = Math.floorDiv(total, 2);
                     } else {
-                        pb[i] = total - total / 2;
+                        pb[i] = total - Math.floorDiv(total, 2);
                     }
                     outSp[i] = target;
                 } else {

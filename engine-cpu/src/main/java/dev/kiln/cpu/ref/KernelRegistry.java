@@ -25,10 +25,30 @@ public final class KernelRegistry {
         ConvKernels.register(r);
         PoolKernels.register(r);
         NormalizationKernels.register(r);
+        LossKernels.register(r);
+        AttentionKernels.register(r);
+        RecurrentKernels.register(r);
+        SamplingKernels.register(r);
         SoftmaxKernels.register(r);
         ReduceKernels.register(r);
         ResizeKernels.register(r);
         QuantizeKernels.register(r);
+        ControlFlowKernels.register(r);
+        SequenceKernels.register(r);
+        OptionalKernels.register(r);
+        StringKernels.register(r);
+        MlKernels.register(r);
+        RandomKernels.register(r);
+        ImageKernels.register(r);
+        IndexingKernels.register(r);
+        ScatterKernels.register(r);
+        SortKernels.register(r);
+        PadKernels.register(r);
+        RearrangeKernels.register(r);
+        CumulativeKernels.register(r);
+        LinalgKernels.register(r);
+        EinsumKernels.register(r);
+        SignalKernels.register(r);
         return r;
     }
 
