@@ -239,6 +239,11 @@ final class Executor {
         }
 
         @Override
+        public void checkMemory(long bytes, String what) {
+            state.budget.check(bytes, what);
+        }
+
+        @Override
         public MemorySegment scratch(long bytes) {
             MemorySegment s = state.buffers.acquire(bytes, "scratch of " + step.node().describe());
             scratch.add(s);

@@ -110,6 +110,30 @@ class LimitsTest {
     }
 
     @Test
+    void loopScanOutputsCountAsTheyGrow() throws IOException {
+        // for i in 0..10^12: emit 1,000 floats; the scan output would be 4 PB.
+        Graph body = Graph.builder().name("body").opset("", 18)
+                .addInput(new ValueInfo("i", ValueType.tensor(DType.INT64, Shape.SCALAR)))
+                .addInput(new ValueInfo("c", ValueType.tensor(DType.BOOL, Shape.SCALAR)))
+                .addOutput(new ValueInfo("c_out", null))
+                .addOutput(new ValueInfo("row", null))
+                .initializer("n", Tensor.ofLongs(new long[] {1}, 1000))
+                .addNode(new Node("keep", "Identity", "", List.of("c"), List.of("c_out"), List.of()))
+                .addNode(new Node("emit", "ConstantOfShape", "", List.of("n"), List.of("row"), List.of())).build();
+        Graph g = Graph.builder().name("loop").opset("", 18)
+                .addInput(new ValueInfo("m", ValueType.tensor(DType.INT64, Shape.SCALAR)))
+                .addOutput(new ValueInfo("y", null))
+                .addNode(new Node("big", "Loop", "", List.of("m", ""), List.of("y"),
+                        List.of(new Attribute.GraphAttr("body", body)))).build();
+        try (PlanSession s = open(g, 2L << 20)) {
+            KilnException e = assertThrows(ResourceLimitException.class, () -> s.run(Map.of("m", Tensor.scalar(1_000_000_000_000L))));
+            assertEquals("'big' (Loop)", e.node(), e.getMessage());
+            assertTrue(e.getMessage().contains("scan outputs"), e.getMessage());
+            assertEquals(Shape.of(3, 1000), s.run(Map.of("m", Tensor.scalar(3L))).get("y").shape());
+        }
+    }
+
+    @Test
     void declaredSizesAreCheckedWhenTheSessionOpens() {
         Graph g = Graph.builder().name("declared").opset("", 18)
                 .addOutput(new ValueInfo("y", null))

@@ -140,7 +140,7 @@ final class RandomGraph {
         List<String> in = new ArrayList<>();
         List<Attribute> attrs = new ArrayList<>();
         String op;
-        switch (data.consumeInt(0, 24)) {
+        switch (data.consumeInt(0, 27)) {
             case 0, 1, 2 -> {
                 op = data.pickValue(UNARY);
                 in.add(pick());
@@ -288,9 +288,51 @@ final class RandomGraph {
                 attrs.add(new Attribute.GraphAttr("then_branch", branch(pick())));
                 attrs.add(new Attribute.GraphAttr("else_branch", branch(pick())));
             }
+            case 24 -> {
+                op = "Pad";
+                in.add(pick());
+                in.add(longs(8));
+                if (data.consumeBoolean()) {
+                    in.add(floats(1));
+                }
+                attrs.add(new Attribute.StringAttr("mode", data.pickValue(new String[] {"constant", "reflect", "edge", "wrap"})));
+            }
+            case 25 -> {
+                op = data.pickValue(new String[] {"SequenceConstruct", "SplitToSequence", "ConcatFromSequence",
+                    "SequenceInsert", "SequenceAt", "SequenceLength", "SequenceErase"});
+                in.add(pick());
+                if (!op.equals("SequenceLength") && data.consumeBoolean()) {
+                    in.add(data.consumeBoolean() ? pick() : longs(2));
+                }
+                if (data.consumeBoolean()) {
+                    attrs.add(new Attribute.IntAttr("axis", data.consumeInt(-3, 3)));
+                }
+            }
+            case 26 -> {
+                op = data.pickValue(new String[] {"TopK", "OneHot", "GatherND", "ScatterND", "GatherElements",
+                    "ScatterElements", "CumSum", "Trilu", "Compress", "Unique", "EyeLike", "DepthToSpace",
+                    "SpaceToDepth", "ReverseSequence", "Einsum", "BitShift", "CenterCropPad", "Det", "Mod"});
+                int n = data.consumeInt(1, 3);
+                for (int i = 0; i < n; i++) {
+                    in.add(data.consumeInt(0, 3) == 0 ? longs(4) : pick());
+                }
+                if (data.consumeBoolean()) {
+                    attrs.add(new Attribute.IntAttr("axis", data.consumeInt(-3, 3)));
+                }
+                if (data.consumeBoolean()) {
+                    attrs.add(new Attribute.IntAttr("blocksize", data.consumeInt(0, 3)));
+                }
+                if (op.equals("Einsum")) {
+                    attrs.add(new Attribute.StringAttr("equation", data.consumeString(12)));
+                }
+                if (op.equals("BitShift")) {
+                    attrs.add(new Attribute.StringAttr("direction", data.consumeBoolean() ? "LEFT" : "RIGHT"));
+                }
+            }
             default -> {
                 op = data.pickValue(new String[] {"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear",
-                    "MatMulInteger", "Upsample", "ConvTranspose", "Hardmax", "LRN"});
+                    "MatMulInteger", "Upsample", "ConvTranspose", "Hardmax", "LRN", "NonMaxSuppression", "RoiAlign",
+                    "GridSample", "LSTM", "GRU", "RNN", "Attention", "STFT", "DFT"});
                 int n = data.consumeInt(1, 3);
                 for (int i = 0; i < n; i++) {
                     in.add(pick());
@@ -298,7 +340,8 @@ final class RandomGraph {
             }
         }
         List<String> outs = new ArrayList<>(List.of(out));
-        if (op.equals("Split") || op.equals("DynamicQuantizeLinear") || op.equals("Dropout")) {
+        if (op.equals("Split") || op.equals("DynamicQuantizeLinear") || op.equals("Dropout") || op.equals("TopK")
+                || op.equals("Unique") || op.equals("LSTM")) {
             outs.add(fresh());
         }
         b.addNode(new Node("n" + counter, op, "", in, outs, attrs));
