@@ -77,6 +77,9 @@ public final class Model implements AutoCloseable {
         } catch (KilnException e) {
             release();
             throw e.inModel(name);
+        } catch (StackOverflowError e) {
+            release();
+            throw new ResourceLimitException("the model nests too deeply to compile", e).inModel(name);
         } catch (RuntimeException | Error e) {
             release();
             throw e;
