@@ -152,6 +152,22 @@ class LimitsTest {
     }
 
     @Test
+    void inputsAreTheCallersMemory() throws IOException {
+        Graph g = Graph.builder().name("sum").opset("", 18)
+                .addInput(new ValueInfo("x", ValueType.tensor(DType.FLOAT)))
+                .addOutput(new ValueInfo("y", null))
+                .addNode(new Node("sum", "ReduceSum", "", List.of("x"), List.of("y"),
+                        List.of(new Attribute.IntAttr("keepdims", 0)))).build();
+        int n = 1 << 19;
+        float[] ones = new float[n];
+        java.util.Arrays.fill(ones, 1);
+        // A 2 MiB input, a 1 MiB budget: the run needs only a scalar.
+        try (PlanSession s = open(g, 1L << 20)) {
+            assertEquals(n, s.run(Map.of("x", Tensor.ofFloats(new long[] {n}, ones))).get("y").getFloat(0));
+        }
+    }
+
+    @Test
     void theBudgetIsSharedAndIdleMemoryIsReclaimed() throws IOException {
         // y = Relu(Relu(x)): the intermediate lives in the run state's arena, the output is the caller's.
         Graph g = Graph.builder().name("relu2").opset("", 18)
