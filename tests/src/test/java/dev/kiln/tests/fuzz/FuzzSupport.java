@@ -49,7 +49,7 @@ final class FuzzSupport {
     static final long MAX_INPUT_ELEMENTS = 4096;
 
     /** An input that runs longer than this is reported as a hang. */
-    static final long TIME_BOUND_SECONDS = Long.getLong("kiln.fuzz.timeBound", 20);
+    static final long TIME_BOUND_SECONDS = Long.getLong("kiln.fuzz.timeBound", 60);
 
     private static final boolean STRICT = Boolean.getBoolean("kiln.fuzz.strict");
     private static final ExecutorService RUNNER = Executors.newSingleThreadExecutor(r -> {
