@@ -116,9 +116,11 @@ final class FuzzSupport {
                 || t instanceof ArrayStoreException;
     }
 
+    /** Where the programming error is: the first Kiln frame outside the tensor helpers that threw it. */
     private static String firstKilnFrame(Throwable t) {
         for (StackTraceElement e : t.getStackTrace()) {
-            if (e.getClassName().startsWith("dev.kiln.") && !e.getClassName().startsWith("dev.kiln.tests.")) {
+            if (e.getClassName().startsWith("dev.kiln.") && !e.getClassName().startsWith("dev.kiln.tests.")
+                    && !e.getClassName().startsWith("dev.kiln.tensor.")) {
                 return e.getClassName().substring(e.getClassName().lastIndexOf('.') + 1) + "." + e.getMethodName()
                         + ":" + e.getLineNumber();
             }
