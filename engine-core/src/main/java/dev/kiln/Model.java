@@ -1,5 +1,6 @@
 package dev.kiln;
 
+import dev.kiln.backend.Backend;
 import dev.kiln.backend.Backends;
 import dev.kiln.compile.Compiler;
 import dev.kiln.exec.PlanSession;
@@ -71,16 +72,20 @@ public final class Model implements AutoCloseable {
      */
     public Session session(Options options) {
         acquire();
+        List<Backend> backends = List.of();
         try {
-            Compiler compiler = new Compiler(name, options, Backends.select(options.backends()));
+            backends = Backends.select(options.backends());
+            Compiler compiler = new Compiler(name, options, backends);
             return new PlanSession(compiler, data.graph(), options, this::release);
         } catch (KilnException e) {
+            closeAll(backends);
             release();
             throw e.inModel(name);
         } catch (StackOverflowError e) {
             release();
             throw new ResourceLimitException("the model nests too deeply to compile", e).inModel(name);
         } catch (RuntimeException | Error e) {
+            closeAll(backends);
             release();
             throw e;
         }
@@ -88,7 +93,18 @@ public final class Model implements AutoCloseable {
 
     /** The operators of this model that no backend of {@code options} can run, with their nodes. */
     public List<String> unsupportedOperators(Options options) {
-        return new Compiler(name, options, Backends.select(options.backends())).unsupportedOperators(data.graph());
+        List<Backend> backends = Backends.select(options.backends());
+        try {
+            return new Compiler(name, options, backends).unsupportedOperators(data.graph());
+        } finally {
+            closeAll(backends);
+        }
+    }
+
+    private static void closeAll(List<Backend> backends) {
+        for (Backend b : backends) {
+            b.close();
+        }
     }
 
     private synchronized void acquire() {

@@ -80,6 +80,27 @@ class MainTest {
     }
 
     @Test
+    void deviceCudaWithoutAGpuFailsWithOneLineSayingWhy() throws IOException {
+        String reason = null;
+        for (dev.kiln.backend.Backend b : dev.kiln.backend.Backends.all()) {
+            if (b.name().equals("cuda")) {
+                reason = b.unavailableReason();
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(reason != null, "this machine has a usable GPU");
+        Path model = reluModel();
+        Path in = Files.createDirectories(dir.resolve("in"));
+        OnnxValues.write(in.resolve("input_0.pb"), "x", Tensor.ofFloats(new long[] {3}, -1, 0, 2));
+        Result r = kiln("run", model.toString(), "--input-dir", in.toString(), "--output-dir", dir.resolve("o").toString(),
+                "--device", "cuda");
+        assertEquals(1, r.code());
+        assertEquals("kiln: backend 'cuda' cannot run here: " + reason, r.err().strip());
+        Result cpu = kiln("run", model.toString(), "--input-dir", in.toString(), "--output-dir", dir.resolve("o").toString(),
+                "--device", "cpu");
+        assertEquals(0, cpu.code(), cpu.err());
+    }
+
+    @Test
     void missingInputsNameTheTensor() throws IOException {
         Path model = reluModel();
         Path in = Files.createDirectories(dir.resolve("empty"));

@@ -31,11 +31,12 @@ public final class Plan implements Subgraph {
     private final long[] arenaOffset;
     private final long[] arenaBytes;
     private final long arenaSize;
+    private final DevicePlan device;
 
     Plan(String modelName, String graphName, String[] names, Map<String, Integer> ids, ValueType[] types,
          List<Step> steps, List<ValueInfo> inputs, int[] inputIds, List<ValueInfo> outputs, int[] outputIds,
          Tensor[] constants, int[] outerIds, boolean[] owned, int[] root, boolean[] copyOnReturn,
-         long[] arenaOffset, long[] arenaBytes, long arenaSize) {
+         long[] arenaOffset, long[] arenaBytes, long arenaSize, DevicePlan device) {
         this.modelName = modelName;
         this.graphName = graphName;
         this.names = names;
@@ -54,6 +55,7 @@ public final class Plan implements Subgraph {
         this.arenaOffset = arenaOffset;
         this.arenaBytes = arenaBytes;
         this.arenaSize = arenaSize;
+        this.device = device;
     }
 
     /** The model this plan belongs to, for error messages. */
@@ -150,5 +152,10 @@ public final class Plan implements Subgraph {
     /** True when output {@code i} must be copied before it leaves the run (a view or a pass-through). */
     public boolean copyOnReturn(int i) {
         return copyOnReturn[i];
+    }
+
+    /** The device side of the plan (device arena, staging, scratch); its runtime is {@code null} for host-only plans. */
+    public DevicePlan device() {
+        return device;
     }
 }

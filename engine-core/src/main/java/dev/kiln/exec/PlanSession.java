@@ -4,6 +4,7 @@ import dev.kiln.InvalidInputException;
 import dev.kiln.KilnException;
 import dev.kiln.Options;
 import dev.kiln.Session;
+import dev.kiln.backend.Backend;
 import dev.kiln.compile.Compiler;
 import dev.kiln.compile.Plan;
 import dev.kiln.graph.Graph;
@@ -282,6 +283,9 @@ public final class PlanSession implements Session {
                 }
             }
             states.clear();
+            for (Backend b : compiler.backends()) {
+                b.close();
+            }
         } finally {
             lock.writeLock().unlock();
         }

@@ -5,7 +5,10 @@ import dev.kiln.tensor.SymbolicShape;
 import dev.kiln.tensor.ValueType;
 import dev.kiln.tensor.ValueType.TensorType;
 
-/** Inference for attention operators and RotaryEmbedding. */
+/**
+ * Inference for attention operators (Attention, FlexAttention, LinearAttention), RotaryEmbedding
+ * and CausalConvWithState.
+ */
 final class AttentionInference {
     private AttentionInference() {
     }
@@ -13,6 +16,9 @@ final class AttentionInference {
     static void register(OpRegistry.Registrar r) {
         r.onnx(AttentionInference::attention, "Attention");
         r.onnx(ElementwiseInference::sameAsInput0, "RotaryEmbedding");
+        r.add("ai.onnx.preview", "FlexAttention", AttentionInference::flexAttention);
+        r.onnx(AttentionInference::linearAttention, "LinearAttention");
+        r.onnx(AttentionInference::causalConv, "CausalConvWithState");
     }
 
     /**
@@ -78,6 +84,63 @@ final class AttentionInference {
         }
         if (outs > 3) {
             ctx.output(3, ValueType.tensor(q.dtype(), SymbolicShape.of(batch, qHeads, qs.dim(rank == 4 ? 2 : 1), total)));
+        }
+    }
+
+    /** (B, Hq, L, v_head_size). */
+    private static void flexAttention(InferenceContext ctx) {
+        TensorType q = ctx.tensorType(0);
+        TensorType v = ctx.tensorType(2);
+        if (q == null) {
+            return;
+        }
+        if (q.shape() == null || q.shape().rank() != 4 || v == null || v.shape() == null || v.shape().rank() != 4) {
+            ctx.output(0, ValueType.tensor(q.dtype()));
+            return;
+        }
+        SymbolicShape qs = q.shape();
+        ctx.output(0, ValueType.tensor(q.dtype(), SymbolicShape.of(qs.dim(0), qs.dim(1), qs.dim(2), v.shape().dim(3))));
+    }
+
+    /** Output (B, T, Hq * d_v); state (B, Hkv, d_k, d_v). */
+    private static void linearAttention(InferenceContext ctx) {
+        TensorType q = ctx.tensorType(0);
+        TensorType v = ctx.tensorType(2);
+        if (q == null) {
+            return;
+        }
+        long hq = ctx.node().attrInt("q_num_heads", 0);
+        long hkv = ctx.node().attrInt("kv_num_heads", 0);
+        if (q.shape() == null || q.shape().rank() != 3 || v == null || v.shape() == null || v.shape().rank() != 3
+                || hq <= 0 || hkv <= 0) {
+            ctx.output(0, ValueType.tensor(q.dtype()));
+            return;
+        }
+        Dim vh = v.shape().dim(2);
+        Dim qh = q.shape().dim(2);
+        Dim dv = vh.isKnown() ? Dim.of(vh.value() / hkv) : Dim.UNKNOWN;
+        Dim dk = qh.isKnown() ? Dim.of(qh.value() / hq) : Dim.UNKNOWN;
+        ctx.output(0, ValueType.tensor(q.dtype(), SymbolicShape.of(q.shape().dim(0), q.shape().dim(1),
+                dv.isKnown() ? Dim.of(dv.value() * hq) : Dim.UNKNOWN)));
+        TensorType past = ctx.inputCount() > 3 ? ctx.tensorType(3) : null;
+        ctx.output(1, ValueType.tensor(past != null ? past.dtype() : q.dtype(),
+                SymbolicShape.of(q.shape().dim(0), Dim.of(hkv), dk, dv)));
+    }
+
+    /** Output like the input; state (B, C, k - 1). */
+    private static void causalConv(InferenceContext ctx) {
+        TensorType x = ctx.tensorType(0);
+        TensorType w = ctx.tensorType(1);
+        if (x == null) {
+            return;
+        }
+        ctx.output(0, x);
+        if (x.shape() != null && x.shape().rank() == 3 && w != null && w.shape() != null && w.shape().rank() == 3) {
+            Dim k = w.shape().dim(2);
+            ctx.output(1, ValueType.tensor(x.dtype(), SymbolicShape.of(x.shape().dim(0), x.shape().dim(1),
+                    k.isKnown() ? Dim.of(k.value() - 1) : Dim.UNKNOWN)));
+        } else {
+            ctx.output(1, ValueType.tensor(x.dtype()));
         }
     }
 }

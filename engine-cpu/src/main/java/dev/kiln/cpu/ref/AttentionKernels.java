@@ -8,7 +8,7 @@ import dev.kiln.tensor.Shape;
 import dev.kiln.tensor.Tensor;
 
 /**
- * Attention (opsets 23 to 25) and RotaryEmbedding. Attention works on one (batch, query head)
+ * Attention (opsets 23 to 25), ai.onnx.preview.FlexAttention and RotaryEmbedding. Attention works on one (batch, query head)
  * pair at a time and one query row at a time: scores against every key (past keys first), the
  * soft cap, the additive bias (mask, causal frontier, padding, sliding window), a softmax, and
  * the weighted sum of values. Everything is computed in double and rounded once on output.
@@ -20,6 +20,7 @@ final class AttentionKernels {
     static void register(KernelRegistry r) {
         r.onnx(AttentionKernels::attention, "Attention");
         r.onnx(AttentionKernels::rotary, "RotaryEmbedding");
+        r.add("ai.onnx.preview", "FlexAttention", AttentionKernels::flexAttention);
     }
 
     /**
@@ -243,6 +244,105 @@ final class AttentionKernels {
             }
             return mask.getDouble(at);
         }
+    }
+
+    /**
+     * Scaled dot-product attention over 4-D inputs whose score and probability tensors pass
+     * through optional subgraphs ({@code score_mod} before the softmax, {@code prob_mod} after).
+     * Scores and probabilities have the softmax precision type: double for double inputs, else
+     * float unless {@code softmax_precision} says otherwise.
+     */
+    private static Kernel flexAttention(BindContext b) {
+        boolean hasScale = b.node().attribute("scale") != null;
+        double scaleAttr = b.node().attrFloat("scale", 1f);
+        long precisionAttr = b.node().attrInt("softmax_precision", 0);
+        dev.kiln.graph.Graph scoreGraph = b.node().attribute("score_mod") != null ? b.node().attrGraph("score_mod") : null;
+        dev.kiln.graph.Graph probGraph = b.node().attribute("prob_mod") != null ? b.node().attrGraph("prob_mod") : null;
+        dev.kiln.backend.Subgraph scoreMod = scoreGraph == null ? null : b.compile(scoreGraph);
+        dev.kiln.backend.Subgraph probMod = probGraph == null ? null : b.compile(probGraph);
+        return k -> {
+            Tensor q = k.tensor(0);
+            Tensor key = k.tensor(1);
+            Tensor v = k.tensor(2);
+            if (q.rank() != 4 || key.rank() != 4 || v.rank() != 4) {
+                throw new IllegalArgumentException("FlexAttention needs 4-D Q, K and V, got " + q.shape() + ", "
+                        + key.shape() + ", " + v.shape());
+            }
+            Heads qh = Heads.of(q, 0, "Q");
+            Heads kh = Heads.of(key, 0, "K");
+            Heads vh = Heads.of(v, 0, "V");
+            long batch = qh.batch();
+            long hq = qh.heads();
+            long hkv = kh.heads();
+            long l = qh.seq();
+            long s = kh.seq();
+            if (kh.batch() != batch || vh.batch() != batch || vh.heads() != hkv || vh.seq() != s
+                    || kh.size() != qh.size() || hq % hkv != 0) {
+                throw new IllegalArgumentException("FlexAttention inputs do not match: Q " + q.shape() + ", K "
+                        + key.shape() + ", V " + v.shape());
+            }
+            DType precision = precisionAttr != 0 ? DType.fromCode((int) precisionAttr)
+                    : q.dtype() == DType.DOUBLE ? DType.DOUBLE : DType.FLOAT;
+            double scale = hasScale ? scaleAttr : 1 / Math.sqrt(qh.size());
+            long group = hq / hkv;
+            Shape scoreShape = Shape.of(batch, hq, l, s);
+            Tensor scores = Tensor.allocate(precision, scoreShape);
+            for (long bh = 0; bh < batch * hq; bh++) {
+                long bi = bh / hq;
+                long h = bh % hq;
+                for (long i = 0; i < l; i++) {
+                    for (long j = 0; j < s; j++) {
+                        double dot = 0;
+                        for (long d = 0; d < qh.size(); d++) {
+                            dot += qh.get(bi, h, i, d) * kh.get(bi, h / group, j, d);
+                        }
+                        scores.setDouble((bh * l + i) * s + j, dot * scale);
+                    }
+                }
+            }
+            scores = modify(k, scoreMod, scores, "score_mod");
+            Tensor probs = Tensor.allocate(precision, scoreShape);
+            for (long row = 0; row < batch * hq * l; row++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (long j = 0; j < s; j++) {
+                    max = Math.max(max, scores.getDouble(row * s + j));
+                }
+                double sum = 0;
+                for (long j = 0; j < s; j++) {
+                    sum += Math.exp(scores.getDouble(row * s + j) - max);
+                }
+                for (long j = 0; j < s; j++) {
+                    probs.setDouble(row * s + j, Math.exp(scores.getDouble(row * s + j) - max) / sum);
+                }
+            }
+            probs = modify(k, probMod, probs, "prob_mod");
+            Tensor y = k.allocate(0, q.dtype(), Shape.of(batch, hq, l, vh.size()));
+            for (long bh = 0; bh < batch * hq; bh++) {
+                long bi = bh / hq;
+                long h = bh % hq;
+                for (long i = 0; i < l; i++) {
+                    for (long d = 0; d < vh.size(); d++) {
+                        double acc = 0;
+                        for (long j = 0; j < s; j++) {
+                            acc += probs.getDouble((bh * l + i) * s + j) * vh.get(bi, h / group, j, d);
+                        }
+                        y.setDouble((bh * l + i) * vh.size() + d, acc);
+                    }
+                }
+            }
+        };
+    }
+
+    /** Runs a modifier subgraph on a score or probability tensor; it must keep type and shape. */
+    private static Tensor modify(KernelContext k, dev.kiln.backend.Subgraph mod, Tensor t, String name) {
+        if (mod == null) {
+            return t;
+        }
+        java.util.List<dev.kiln.tensor.Value> out = k.run(mod, java.util.List.of(t));
+        if (out.size() != 1 || !(out.get(0) instanceof Tensor r) || r.dtype() != t.dtype() || !r.shape().equals(t.shape())) {
+            throw new IllegalArgumentException(name + " must return one " + t.dtype() + t.shape() + " tensor");
+        }
+        return r;
     }
 
     /**

@@ -162,6 +162,10 @@ final class BinaryKernels {
         }
     }
 
+    /**
+     * Pow: the result has the base's type. Integer powers of integers are exact (wrapping like
+     * repeated multiplication); other combinations compute in double and convert.
+     */
     private static Kernel pow() {
         return k -> {
             Tensor a = k.tensor(0);
@@ -169,9 +173,16 @@ final class BinaryKernels {
             Broadcast bc = broadcastOf(k, a, b);
             Tensor y = k.allocate(0, a.dtype(), bc.shape());
             boolean integer = a.dtype().isInteger();
+            boolean exact = integer && b.dtype().isInteger();
             bc.forEachRow((o, len, s, st) -> {
                 for (long i = 0; i < len; i++) {
-                    double v = Math.pow(a.getDouble(s[0] + i * st[0]), b.getDouble(s[1] + i * st[1]));
+                    long ai = s[0] + i * st[0];
+                    long bi = s[1] + i * st[1];
+                    if (exact && b.getLong(bi) >= 0) {
+                        y.setLong(o + i, integerPower(a.getLong(ai), b.getLong(bi)));
+                        continue;
+                    }
+                    double v = Math.pow(a.getDouble(ai), b.getDouble(bi));
                     if (integer) {
                         y.setLong(o + i, (long) v);
                     } else {
@@ -180,6 +191,19 @@ final class BinaryKernels {
                 }
             });
         };
+    }
+
+    /** {@code base^exp} for {@code exp >= 0} by squaring, wrapping modulo 2^64. */
+    static long integerPower(long base, long exp) {
+        long result = 1;
+        long b = base;
+        for (long e = exp; e > 0; e >>>= 1) {
+            if ((e & 1) != 0) {
+                result *= b;
+            }
+            b *= b;
+        }
+        return result;
     }
 
     private static Kernel mod(BindContext ctx) {

@@ -29,6 +29,9 @@ public final class KernelRegistry {
         AttentionKernels.register(r);
         RecurrentKernels.register(r);
         SamplingKernels.register(r);
+        DetectionKernels.register(r);
+        LinearAttentionKernels.register(r);
+        GatedActivationKernels.register(r);
         SoftmaxKernels.register(r);
         ReduceKernels.register(r);
         ResizeKernels.register(r);
@@ -49,6 +52,7 @@ public final class KernelRegistry {
         LinalgKernels.register(r);
         EinsumKernels.register(r);
         SignalKernels.register(r);
+        GradientKernels.register(r);
         return r;
     }
 

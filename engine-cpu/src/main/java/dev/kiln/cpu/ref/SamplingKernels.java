@@ -85,6 +85,14 @@ final class SamplingKernels {
         };
     }
 
+    /**
+     * N-linear interpolation at {@code pos} (in elements) of the block of {@code x} at {@code base}
+     * with dims {@code in}; neighbours outside the block count as zero.
+     */
+    static double linearZeros(Tensor x, long base, long[] in, long[] strides, double[] pos) {
+        return sample(x, base, in, strides, pos, Mode.LINEAR, Padding.ZEROS, false);
+    }
+
     /** A normalized coordinate in [-1, 1] as a position in input elements. */
     private static double unnormalize(double g, long size, boolean alignCorners) {
         return alignCorners ? (g + 1) / 2 * (size - 1) : ((g + 1) * size - 1) / 2;

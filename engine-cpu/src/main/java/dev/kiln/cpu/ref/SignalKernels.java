@@ -8,8 +8,7 @@ import dev.kiln.tensor.Tensor;
 
 /**
  * Signal processing: DFT (full, one-sided, inverse, IRFFT), STFT, the Hann, Hamming and
- * Blackman windows, and MelWeightMatrix. Transforms compute in double with exact twiddles
- * ({@code 2 pi (k n mod N) / N}), the straightforward O(N^2) sum.
+ * Blackman windows, and MelWeightMatrix. Transforms compute in double ({@link Fft}).
  */
 final class SignalKernels {
     private SignalKernels() {
@@ -22,47 +21,6 @@ final class SignalKernels {
         r.onnx(b -> window(b, 25.0 / 46, 21.0 / 46, 0), "HammingWindow");
         r.onnx(b -> window(b, 0.42, 0.5, 0.08), "BlackmanWindow");
         r.onnx(SignalKernels::melWeightMatrix, "MelWeightMatrix");
-    }
-
-    /** Cosine and sine of {@code 2 pi j / n} for {@code j} in {@code [0, n)}. */
-    private record Twiddles(double[] cos, double[] sin) {
-        static Twiddles of(int n) {
-            double[] c = new double[n];
-            double[] s = new double[n];
-            for (int j = 0; j < n; j++) {
-                double a = 2 * Math.PI * j / n;
-                c[j] = Math.cos(a);
-                s[j] = Math.sin(a);
-            }
-            return new Twiddles(c, s);
-        }
-    }
-
-    /**
-     * Writes bins {@code [0, bins)} of the DFT of {@code (re, im)} (length {@code n}) into
-     * {@code outRe}/{@code outIm}; the inverse uses {@code e^{+i...}} and scales by {@code 1/n}.
-     */
-    private static void transform(double[] re, double[] im, int n, int bins, boolean inverse, Twiddles w,
-                                  double[] outRe, double[] outIm) {
-        double sign = inverse ? 1 : -1;
-        for (int k = 0; k < bins; k++) {
-            double sr = 0;
-            double si = 0;
-            long step = k;
-            long j = 0;
-            for (int t = 0; t < n; t++) {
-                double c = w.cos()[(int) j];
-                double s = sign * w.sin()[(int) j];
-                sr += re[t] * c - im[t] * s;
-                si += re[t] * s + im[t] * c;
-                j += step;
-                if (j >= n) {
-                    j %= n;
-                }
-            }
-            outRe[k] = inverse ? sr / n : sr;
-            outIm[k] = inverse ? si / n : si;
-        }
     }
 
     // ------------------------------------------------------------------ DFT
@@ -108,7 +66,7 @@ final class SignalKernels {
             long outer = x.shape().sizeBetween(0, axis);
             long inner = x.shape().sizeBetween(axis + 1, rank - 1);
             long comp = x.shape().dim(-1);
-            Twiddles w = Twiddles.of(n);
+            Fft fft = Fft.of(n);
             double[] re = new double[n];
             double[] im = new double[n];
             double[] oRe = new double[bins];
@@ -132,7 +90,7 @@ final class SignalKernels {
                             }
                         }
                     }
-                    transform(re, im, n, bins, inverse, w, oRe, oIm);
+                    fft.transform(re, im, bins, inverse, oRe, oIm);
                     for (int t = 0; t < bins; t++) {
                         long dst = ((o * bins + t) * inner + in) * out[rank - 1];
                         y.setDouble(dst, oRe[t]);
@@ -193,7 +151,7 @@ final class SignalKernels {
             long batch = x.shape().dim(0);
             long comp = x.shape().dim(2);
             Tensor y = k.allocate(0, x.dtype(), Shape.of(batch, frames, bins, 2));
-            Twiddles w = Twiddles.of(n);
+            Fft fft = Fft.of(n);
             double[] re = new double[n];
             double[] im = new double[n];
             double[] oRe = new double[bins];
@@ -206,7 +164,7 @@ final class SignalKernels {
                         re[t] = x.getDouble(src) * win;
                         im[t] = complexIn ? x.getDouble(src + 1) * win : 0;
                     }
-                    transform(re, im, n, bins, false, w, oRe, oIm);
+                    fft.transform(re, im, bins, false, oRe, oIm);
                     for (int t = 0; t < bins; t++) {
                         long dst = ((bi * frames + f) * bins + t) * 2;
                         y.setDouble(dst, oRe[t]);
