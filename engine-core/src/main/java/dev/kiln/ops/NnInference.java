@@ -41,6 +41,9 @@ final class NnInference {
             ctx.output(0, ValueType.tensor(out));
             return;
         }
+        if (x.shape().rank() < 3 || w.shape().rank() < 1) {
+            throw ctx.fail("the input " + x + " and weights " + w + " need ranks of at least 3 and 1 (N, C, spatial axes)");
+        }
         List<Dim> dims = new ArrayList<>();
         dims.add(x.shape().dim(0));
         dims.add(w.shape().dim(0));
@@ -56,6 +59,9 @@ final class NnInference {
         if (x.shape() == null) {
             ctx.output(0, ValueType.tensor(x.dtype()));
             return;
+        }
+        if (x.shape().rank() < 3) {
+            throw ctx.fail("the input " + x + " needs a rank of at least 3 (N, C, spatial axes)");
         }
         List<Dim> dims = new ArrayList<>();
         dims.add(x.shape().dim(0));
