@@ -111,13 +111,14 @@ public final class PlanSession implements Session {
             }
             Value[] args = bindInputs(in);
             Plan p = planFor(args);
+            Value[] planArgs = p == plan ? args : argsFor(p, args);
             ConcurrentLinkedQueue<RunState> pool = states.computeIfAbsent(p, k -> new ConcurrentLinkedQueue<>());
             RunState state = pool.poll();
             if (state == null) {
                 state = new RunState(p, budget);
             }
             try {
-                List<Value> outs = executor.run(p, args, null, state, 0);
+                List<Value> outs = executor.run(p, planArgs, null, state, 0);
                 Map<String, Value> r = new LinkedHashMap<>();
                 for (int i = 0; i < outs.size(); i++) {
                     r.put(p.outputs().get(i).name(), outs.get(i));
@@ -184,6 +185,20 @@ public final class PlanSession implements Session {
             }
             return p;
         }
+    }
+
+    /** The arguments reordered for a specialized plan, whose inputs are a subset of the general one's. */
+    private Value[] argsFor(Plan p, Value[] args) {
+        Value[] r = new Value[p.inputs().size()];
+        for (int i = 0; i < r.length; i++) {
+            String name = p.inputs().get(i).name();
+            for (int j = 0; j < args.length; j++) {
+                if (plan.inputs().get(j).name().equals(name)) {
+                    r[i] = args[j];
+                }
+            }
+        }
+        return r;
     }
 
     /**
