@@ -24,6 +24,9 @@
  *   <li>No vector crosses a method boundary that C2 might not inline: a boxed vector costs about
  *       a hundred times the arithmetic. Micro-kernels are written out by hand; the transcendental
  *       functions are whole loops over memory, each self-contained.
+ *   <li>No {@code reduceLanes(ADD)}: its summation order is the implementation's, and the
+ *       interpreter's differs from C2's, so a result changed once a kernel was compiled. Lanes are
+ *       summed first to last ({@code VectorMath.sumLanes}).
  *   <li>A vector variable is never null, not even on a path that does not read it: C2 merges
  *       a null and a vector into one value and reads the null's payload, which crashed the JVM
  *       with SIGSEGV (a conditional broadcast operand in {@code BinaryKernels}).
