@@ -9,7 +9,10 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** Sizes a {@code tokenizer.json} declares are checked before anything is allocated for them. */
+/**
+ * What a {@code tokenizer.json} declares is checked when it is read: sizes before anything is
+ * allocated for them, templates before they are used. Cases found by {@code TokenizerJsonFuzzTest}.
+ */
 class TokenizerJsonLimitsTest {
     private static final String MODEL = "\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"vocab\": %s}";
 
@@ -31,6 +34,14 @@ class TokenizerJsonLimitsTest {
                 + MODEL.formatted("{\"[UNK]\": 0, \"a\": 1}") + "}";
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> read(json));
         assertTrue(e.getMessage().contains("at most " + Padding.MAX_LENGTH), e.getMessage());
+    }
+
+    @Test
+    void aSingleTemplateThatUsesTheSecondSequenceIsRefused() {
+        String json = "{\"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": [{\"Sequence\": {\"id\": \"B\", "
+                + "\"type_id\": 0}}], \"pair\": [], \"special_tokens\": {}}, " + MODEL.formatted("{\"[UNK]\": 0, \"a\": 1}") + "}";
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> read(json));
+        assertTrue(e.getMessage().contains("$B"), e.getMessage());
     }
 
     @Test
