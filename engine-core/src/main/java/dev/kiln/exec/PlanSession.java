@@ -109,6 +109,9 @@ public final class PlanSession implements Session {
             }
             Value[] args = bindInputs(in);
             Plan p = planFor(args);
+            if (p != plan) {
+                args = forPlan(p, args);
+            }
             ConcurrentLinkedQueue<RunState> pool = states.computeIfAbsent(p, k -> new ConcurrentLinkedQueue<>());
             RunState state = pool.poll();
             if (state == null) {
@@ -182,6 +185,27 @@ public final class PlanSession implements Session {
             }
             return p;
         }
+    }
+
+    /**
+     * The arguments (by position in the general plan's inputs) rearranged for a specialized
+     * plan, which lacks the inputs left to their initializers.
+     */
+    private Value[] forPlan(Plan p, Value[] args) {
+        if (p.inputs().size() == args.length) {
+            return args;
+        }
+        Map<String, Value> byName = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] != null) {
+                byName.put(plan.inputs().get(i).name(), args[i]);
+            }
+        }
+        Value[] r = new Value[p.inputs().size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = byName.get(p.inputs().get(i).name());
+        }
+        return r;
     }
 
     /**
