@@ -125,8 +125,10 @@ final class BinaryKernels {
      */
     static void row(Op op, MemorySegment a, long ao, boolean aStreams, MemorySegment b, long bo, boolean bStreams,
                     MemorySegment y, long yo, long n) {
-        FloatVector as = aStreams ? null : FloatVector.broadcast(S, a.getAtIndex(dev.kiln.tensor.Layouts.F32, ao));
-        FloatVector bs = bStreams ? null : FloatVector.broadcast(S, b.getAtIndex(dev.kiln.tensor.Layouts.F32, bo));
+        // Never null: C2 unboxes a vector phi of null and a value by loading the null's payload,
+        // which crashed the JVM (SIGSEGV in this method, measured on PaddleOCR det).
+        FloatVector as = FloatVector.broadcast(S, aStreams ? 0f : a.getAtIndex(dev.kiln.tensor.Layouts.F32, ao));
+        FloatVector bs = FloatVector.broadcast(S, bStreams ? 0f : b.getAtIndex(dev.kiln.tensor.Layouts.F32, bo));
         int l = S.length();
         long i = 0;
         switch (op) {
