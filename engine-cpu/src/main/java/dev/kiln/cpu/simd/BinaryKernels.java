@@ -45,7 +45,8 @@ final class BinaryKernels {
     }
 
     private static Kernel binary(BindContext b, Op op) {
-        if (b.inputCount() != 2 || !Float32.inputs(b, 0, 1)) {
+        // Before opset 7 PRelu's 1-D slope is per channel, not numpy-broadcast: the reference kernel does it.
+        if (b.inputCount() != 2 || !Float32.inputs(b, 0, 1) || (op == Op.PRELU && b.opset() < 7)) {
             return null;
         }
         return k -> {
@@ -54,6 +55,9 @@ final class BinaryKernels {
             Float32.require(x, k.node().opType() + " input A");
             Float32.require(z, k.node().opType() + " input B");
             BroadcastRows rows = BroadcastRows.of(x.shape(), z.shape());
+            if (op == Op.PRELU && !rows.shape().equals(x.shape())) {
+                throw new IllegalArgumentException("PRelu slope " + z.shape() + " does not broadcast to X " + x.shape());
+            }
             Tensor y = k.allocate(0, x.dtype(), rows.shape());
             apply(k, op, x.data(), z.data(), y.data(), rows);
         };
