@@ -98,8 +98,72 @@ public final class ConvKernels {
         Tensor y = ctx.allocate(0, x.dtype(), Shape.of(batch, m, g.outH(), g.outW()));
         MemorySegment xs = x.data();
         MemorySegment ys = y.data();
-        boolean pointwise = g.isPointwise();
-        boolean split = !pointwise && g.strideW() > 1;
+        if (g.isPointwise()) {
+            for (int n = 0; n < batch; n++) {
+                long xImage = (long) n * c * g.inPlane();
+                for (int gi = 0; gi < group; gi++) {
+                    RightOperand cols = MatrixOperands.right(xs, xImage + (long) gi * cg * g.inPlane(), cg, g.inPlane(),
+                            g.inPlane(), 1);
+                    long yOff = ((long) n * m + (long) gi * mg) * g.outPlane();
+                    Sgemm.multiply(ctx.parallel(), w[gi], cols, ys, yOff, g.outPlane(), ep[gi], null, 0);
+                }
+            }
+        } else if (PaddedIm2col.worthIt(g)) {
+            padded(ctx, xs, ys, batch, g, group, cg, mg, w, ep);
+        } else {
+            exact(ctx, xs, ys, batch, g, group, cg, mg, w, ep);
+        }
+    }
+
+    /**
+     * Through {@link PaddedIm2col}: the product's rows are {@code rowLen} wide, so unless that
+     * is the output width they land in scratch and are compacted into Y, with the epilogue
+     * applied there.
+     */
+    private static void padded(KernelContext ctx, MemorySegment xs, MemorySegment ys, int batch, ConvShape g,
+                               int group, int cg, int mg, LeftOperand[] w, Epilogue[] ep) {
+        int c = cg * group;
+        int m = mg * group;
+        int len = PaddedIm2col.rowLen(g);
+        long[] offsets = PaddedIm2col.offsets(cg, g);
+        long groupSize = cg * PaddedIm2col.channelSize(g);
+        MemorySegment prepared = ctx.scratch(PaddedIm2col.size(c, g) * 4);
+        boolean direct = len == g.outW();
+        long wide = (long) g.outH() * len;
+        MemorySegment tmp = direct ? null : ctx.scratch(mg * wide * 4);
+        for (int n = 0; n < batch; n++) {
+            PaddedIm2col.prepare(ctx.parallel(), xs, (long) n * c * g.inPlane(), c, g, prepared);
+            for (int gi = 0; gi < group; gi++) {
+                RightOperand cols = new PaddedIm2col(prepared, gi * groupSize, offsets, g);
+                long yOff = ((long) n * m + (long) gi * mg) * g.outPlane();
+                if (direct) {
+                    Sgemm.multiply(ctx.parallel(), w[gi], cols, ys, yOff, g.outPlane(), ep[gi], null, 0);
+                    continue;
+                }
+                Sgemm.multiply(ctx.parallel(), w[gi], cols, tmp, 0, wide, Epilogue.NONE, null, 0);
+                Epilogue e = ep[gi];
+                ctx.parallel().forRange(mg, Math.max(1, 16384 / Math.max(1, g.outPlane())), (s, end) -> {
+                    for (long r = s; r < end; r++) {
+                        long yRow = yOff + r * g.outPlane();
+                        for (int oh = 0; oh < g.outH(); oh++) {
+                            MemorySegment.copy(tmp, (r * wide + (long) oh * len) * 4, ys,
+                                    (yRow + (long) oh * g.outW()) * 4, g.outW() * 4L);
+                        }
+                        if (!e.isIdentity()) {
+                            e.apply(ys, yRow, g.outPlane(), (int) r, 1, 0, g.outPlane(), null, 0);
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /** Through {@link Im2col}: panels packed from the input (or its phase split) column by column. */
+    private static void exact(KernelContext ctx, MemorySegment xs, MemorySegment ys, int batch, ConvShape g,
+                              int group, int cg, int mg, LeftOperand[] w, Epilogue[] ep) {
+        int c = cg * group;
+        int m = mg * group;
+        boolean split = g.strideW() > 1;
         MemorySegment phases = split ? ctx.scratch(Im2col.splitSize(c, g) * 4) : null;
         for (int n = 0; n < batch; n++) {
             long xImage = (long) n * c * g.inPlane();
@@ -107,14 +171,8 @@ public final class ConvKernels {
                 Im2col.splitPhases(ctx.parallel(), xs, xImage, c, g, phases);
             }
             for (int gi = 0; gi < group; gi++) {
-                RightOperand cols;
-                if (pointwise) {
-                    cols = MatrixOperands.right(xs, xImage + (long) gi * cg * g.inPlane(), cg, g.inPlane(), g.inPlane(), 1);
-                } else if (split) {
-                    cols = new Im2col(phases, gi * (Im2col.splitSize(cg, g)), cg, g);
-                } else {
-                    cols = new Im2col(xs, xImage + (long) gi * cg * g.inPlane(), cg, g);
-                }
+                RightOperand cols = split ? new Im2col(phases, gi * (Im2col.splitSize(cg, g)), cg, g)
+                        : new Im2col(xs, xImage + (long) gi * cg * g.inPlane(), cg, g);
                 long yOff = ((long) n * m + (long) gi * mg) * g.outPlane();
                 Sgemm.multiply(ctx.parallel(), w[gi], cols, ys, yOff, g.outPlane(), ep[gi], null, 0);
             }
