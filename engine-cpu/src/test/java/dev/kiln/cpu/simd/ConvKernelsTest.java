@@ -70,6 +70,25 @@ class ConvKernelsTest {
     }
 
     /**
+     * 3x3 stride-1 convolutions with enough channels and pixels for Winograd F(2x2, 3x3): odd
+     * and even output sizes (a half tile at the edge), outputs one pixel high or wide,
+     * asymmetric and missing pads, batches, and images tall enough to be split into several
+     * tile blocks.
+     */
+    @Test
+    void winogradConvolutions() {
+        conv(1, 64, 12, 12, 64, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+        conv(2, 67, 13, 13, 71, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+        conv(1, 64, 16, 17, 80, 3, 3, 1, false);
+        conv(1, 64, 1, 150, 64, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+        conv(1, 64, 150, 1, 64, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+        conv(1, 70, 29, 37, 64, 3, 3, 1, true, "pads", new long[] {0, 2, 2, 0});
+        conv(1, 64, 12, 13, 64, 3, 3, 1, true, "auto_pad", "SAME_UPPER");
+        conv(1, 64, 37, 112, 64, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+        conv(1, 256, 14, 14, 67, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+    }
+
+    /**
      * Random shapes (sizes from 1, primes, widths below a vector) with random strides,
      * dilations, pads and groups: whichever path each one takes must match the reference.
      */
