@@ -154,11 +154,15 @@ final class WinogradConv {
         }
     }
 
-    /** A worker's row buffers: a padded input row, four split into even and odd columns, two output rows. */
+    /**
+     * A worker's row buffers: a padded input row, its even and odd columns, the column transform
+     * {@code d B} of four input rows (four arrays each), and two output rows.
+     */
     private static final class Rows {
         final float[] padded;
-        final float[][] even = new float[4][];
-        final float[][] odd = new float[4][];
+        final float[] even;
+        final float[] odd;
+        final float[][][] cols = new float[4][4][];
         final float[][] y = new float[4][];
         final float[] out;
         /** The tile row and plane whose last two input rows sit in slots 2 and 3. */
@@ -168,9 +172,12 @@ final class WinogradConv {
         Rows(int tw) {
             int len = (tw + 1 + S.length() - 1) / S.length() * S.length() + S.length();
             padded = new float[2 * tw + 2];
+            even = new float[len];
+            odd = new float[len];
             for (int r = 0; r < 4; r++) {
-                even[r] = new float[len];
-                odd[r] = new float[len];
+                for (int j = 0; j < 4; j++) {
+                    cols[r][j] = new float[len];
+                }
                 y[r] = new float[len];
             }
             out = new float[2 * len];
@@ -184,64 +191,51 @@ final class WinogradConv {
     private static void transformInput(MemorySegment x, long xOff, ConvShape g, int th, Rows buf, MemorySegment v,
                                        long vOff, long stride) {
         int tw = tilesW(g);
-        // Tile row th reads padded rows 2 th .. 2 th + 3; the row before it read the first two.
+        // Tile row th reads padded rows 2 th .. 2 th + 3; the tile row before it read the first two.
         boolean reuse = th == buf.nextTileRow && xOff == buf.plane;
         for (int r = 0; r < 4; r++) {
             if (reuse && r < 2) {
-                float[] t = buf.even[r];
-                buf.even[r] = buf.even[r + 2];
-                buf.even[r + 2] = t;
-                t = buf.odd[r];
-                buf.odd[r] = buf.odd[r + 2];
-                buf.odd[r + 2] = t;
-                continue;
+                float[][] t = buf.cols[r];
+                buf.cols[r] = buf.cols[r + 2];
+                buf.cols[r + 2] = t;
+            } else {
+                columns(x, xOff, g, 2 * th - g.padTop() + r, buf, buf.cols[r], tw);
             }
-            split(x, xOff, g, 2 * th - g.padTop() + r, buf, buf.even[r], buf.odd[r], tw);
         }
         buf.nextTileRow = th + 1;
         buf.plane = xOff;
         int l = S.length();
-        float[] e0 = buf.even[0];
-        float[] e1 = buf.even[1];
-        float[] e2 = buf.even[2];
-        float[] e3 = buf.even[3];
-        float[] o0 = buf.odd[0];
-        float[] o1 = buf.odd[1];
-        float[] o2 = buf.odd[2];
-        float[] o3 = buf.odd[3];
-        for (int t = 0; t < tw; t += l) {
-            VectorMask<Float> mask = t + l <= tw ? null : S.indexInRange(t, tw);
-            // d B: the tile's columns a, b, c, d become a - c, b + c, c - b, b - d; then B^T
-            // combines the four rows the same way (inputColumn).
-            FloatVector c0 = FloatVector.fromArray(S, e0, t + 1);
-            FloatVector c1 = FloatVector.fromArray(S, e1, t + 1);
-            FloatVector c2 = FloatVector.fromArray(S, e2, t + 1);
-            FloatVector c3 = FloatVector.fromArray(S, e3, t + 1);
-            FloatVector b0 = FloatVector.fromArray(S, o0, t);
-            FloatVector b1 = FloatVector.fromArray(S, o1, t);
-            FloatVector b2 = FloatVector.fromArray(S, o2, t);
-            FloatVector b3 = FloatVector.fromArray(S, o3, t);
-            inputColumn(FloatVector.fromArray(S, e0, t).sub(c0), FloatVector.fromArray(S, e1, t).sub(c1),
-                    FloatVector.fromArray(S, e2, t).sub(c2), FloatVector.fromArray(S, e3, t).sub(c3),
-                    v, vOff + t, stride, mask);
-            inputColumn(b0.add(c0), b1.add(c1), b2.add(c2), b3.add(c3), v, vOff + stride + t, stride, mask);
-            inputColumn(c0.sub(b0), c1.sub(b1), c2.sub(b2), c3.sub(b3), v, vOff + 2 * stride + t, stride, mask);
-            inputColumn(b0.sub(FloatVector.fromArray(S, o0, t + 1)), b1.sub(FloatVector.fromArray(S, o1, t + 1)),
-                    b2.sub(FloatVector.fromArray(S, o2, t + 1)), b3.sub(FloatVector.fromArray(S, o3, t + 1)),
-                    v, vOff + 3 * stride + t, stride, mask);
+        for (int j = 0; j < 4; j++) {
+            // B^T: rows w0, w1, w2, w3 of column j become w0 - w2, w1 + w2, w2 - w1, w1 - w3.
+            float[] w0 = buf.cols[0][j];
+            float[] w1 = buf.cols[1][j];
+            float[] w2 = buf.cols[2][j];
+            float[] w3 = buf.cols[3][j];
+            long at = vOff + j * stride;
+            for (int t = 0; t < tw; t += l) {
+                VectorMask<Float> mask = t + l <= tw ? null : S.indexInRange(t, tw);
+                FloatVector a = FloatVector.fromArray(S, w1, t);
+                FloatVector b = FloatVector.fromArray(S, w2, t);
+                store(FloatVector.fromArray(S, w0, t).sub(b), v, at + t, mask);
+                store(a.add(b), v, at + 4 * stride + t, mask);
+                store(b.sub(a), v, at + 8 * stride + t, mask);
+                store(a.sub(FloatVector.fromArray(S, w3, t)), v, at + 12 * stride + t, mask);
+            }
         }
     }
 
     /**
-     * Input row {@code ih} (zero outside the image), padded, split into its even and odd padded
-     * columns: tile t spans padded columns 2t .. 2t + 3, that is even[t], odd[t], even[t + 1],
-     * odd[t + 1].
+     * {@code d B} of input row {@code ih} (zero outside the image) for every tile of the row:
+     * tile t spans padded columns 2t .. 2t + 3, that is {@code a = even[t], b = odd[t],
+     * c = even[t + 1], d = odd[t + 1]}, which become {@code a - c, b + c, c - b, b - d}.
      */
-    private static void split(MemorySegment x, long xOff, ConvShape g, int ih, Rows buf, float[] ev, float[] od,
-                              int tw) {
+    private static void columns(MemorySegment x, long xOff, ConvShape g, int ih, Rows buf, float[][] dst, int tw) {
+        float[] ev = buf.even;
+        float[] od = buf.odd;
         if (ih < 0 || ih >= g.inH()) {
-            Arrays.fill(ev, 0, tw + 1, 0f);
-            Arrays.fill(od, 0, tw + 1, 0f);
+            for (float[] d : dst) {
+                Arrays.fill(d, 0, tw, 0f);
+            }
             return;
         }
         float[] p = buf.padded;
@@ -252,15 +246,18 @@ final class WinogradConv {
             ev[k] = p[2 * k];
             od[k] = p[2 * k + 1];
         }
-    }
-
-    /** B^T over one column {@code (w0, w1, w2, w3)}: rows 0, 1, 2, 3 of the result, 4 positions apart. */
-    private static void inputColumn(FloatVector w0, FloatVector w1, FloatVector w2, FloatVector w3, MemorySegment v,
-                                    long at, long stride, VectorMask<Float> mask) {
-        store(w0.sub(w2), v, at, mask);
-        store(w1.add(w2), v, at + 4 * stride, mask);
-        store(w2.sub(w1), v, at + 8 * stride, mask);
-        store(w1.sub(w3), v, at + 12 * stride, mask);
+        float[] d0 = dst[0];
+        float[] d1 = dst[1];
+        float[] d2 = dst[2];
+        float[] d3 = dst[3];
+        for (int t = 0; t < tw; t += S.length()) {
+            FloatVector b = FloatVector.fromArray(S, od, t);
+            FloatVector c = FloatVector.fromArray(S, ev, t + 1);
+            FloatVector.fromArray(S, ev, t).sub(c).intoArray(d0, t);
+            b.add(c).intoArray(d1, t);
+            c.sub(b).intoArray(d2, t);
+            b.sub(FloatVector.fromArray(S, od, t + 1)).intoArray(d3, t);
+        }
     }
 
     private static void store(FloatVector vec, MemorySegment seg, long index, VectorMask<Float> mask) {

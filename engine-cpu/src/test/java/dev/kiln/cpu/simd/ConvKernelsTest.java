@@ -123,6 +123,9 @@ class ConvKernelsTest {
         conv(1, 5, 12, 40, 5, 5, 5, 5, true, "pads", new long[] {2, 2, 2, 2});
         conv(1, 3, 1, 1, 3, 3, 3, 3, true, "pads", new long[] {1, 1, 1, 1});
         conv(1, 4, 9, 9, 4, 3, 3, 4, true, "dilations", new long[] {2, 2}, "pads", new long[] {2, 2, 2, 2});
+        conv(1, 6, 17, 23, 6, 3, 3, 6, true, "pads", new long[] {0, 1, 2, 1}, "strides", new long[] {2, 2});
+        conv(2, 5, 9, 30, 5, 5, 5, 5, true, "pads", new long[] {2, 3, 2, 1}, "strides", new long[] {3, 2});
+        conv(1, 7, 31, 37, 7, 3, 3, 7, false, "pads", new long[] {1, 1, 1, 1}, "strides", new long[] {1, 3});
     }
 
     @Test
