@@ -208,7 +208,7 @@ final class PoolKernels {
             FloatVector v = FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE);
             acc = max ? acc.max(v) : acc.add(v);
         }
-        float r = acc.reduceLanes(max ? VectorOperators.MAX : VectorOperators.ADD);
+        float r = max ? acc.reduceLanes(VectorOperators.MAX) : VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             float v = x.getAtIndex(Layouts.F32, off + i);
             r = max ? (Float.isNaN(v) || Float.isNaN(r) ? Float.NaN : Math.max(r, v)) : r + v;

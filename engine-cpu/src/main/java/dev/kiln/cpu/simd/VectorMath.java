@@ -79,6 +79,19 @@ final class VectorMath {
     /** 1 / sqrt 2: GELU is x/2 (1 + erf(x / sqrt 2)). */
     static final float SQRT1_2 = 0.70710678118654752f;
 
+    /**
+     * The sum of the lanes, first to last. Not {@code reduceLanes(ADD)}: its order is left to the
+     * implementation, and the interpreter and C2 sum in different orders, so one session gave
+     * other bits for the same input once its kernels were compiled (DeterminismTest).
+     */
+    static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
     /** e^x, with +inf above the float range and 0 below it; NaN stays NaN. */
     static void exp(MemorySegment src, long so, MemorySegment dst, long d, long n) {
         int l = S.length();
@@ -139,7 +152,7 @@ final class VectorMath {
             }
             sum = sum.add(e);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        float total = sumLanes(sum);
         for (; i < n; i++) {
             float e = (float) Math.exp(src.getAtIndex(Layouts.F32, so + i) - shift);
             if (store) {

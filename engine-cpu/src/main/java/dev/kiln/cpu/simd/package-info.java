@@ -31,6 +31,9 @@
  *       and ran the Java fallback (BinaryKernels: half of PaddleOCR det's time). Find such cases
  *       in a JFR profile: frames of {@code FloatVector.add}, {@code VectorSupport.binaryOp} or
  *       {@code FloatVector.ldLongOp} under a kernel.
+ *   <li>No {@code reduceLanes(ADD)}: its summation order is the implementation's, and the
+ *       interpreter's differs from C2's, so a result changed once a kernel was compiled. Lanes are
+ *       summed first to last ({@code VectorMath.sumLanes}).
  *   <li>A vector variable is never null, not even on a path that does not read it: C2 merges
  *       a null and a vector into one value and reads the null's payload, which crashed the JVM
  *       with SIGSEGV (a conditional broadcast operand in {@code BinaryKernels}).
