@@ -56,21 +56,32 @@ public final class ConvKernels {
         }
         int mg = m / group;
         if (group > 1 && cg == 1 && mg == 1) {
-            float[] weights = Float32.array(w);
+            float[] weights = b.derived(w, "f32", Float32::array);
             return ctx -> depthwise(ctx, kSp, group, weights, biasValues, act);
         }
-        LeftOperand[] packed = new LeftOperand[group];
-        Epilogue[] epilogues = new Epilogue[group];
         int depth = Math.toIntExact(cg * kSp[0] * kSp[1]);
+        LeftOperand[] packed = b.derived(w, "conv-w/group=" + group, t -> packGroups(t, group, mg, depth));
+        if (packed == null) {
+            return null;
+        }
+        Epilogue[] epilogues = new Epilogue[group];
+        for (int gi = 0; gi < group; gi++) {
+            Epilogue e = Epilogue.of(act);
+            epilogues[gi] = biasValues == null ? e : e.withRowBias(Arrays.copyOfRange(biasValues, gi * mg, (gi + 1) * mg));
+        }
+        return ctx -> gemm(ctx, kSp, group, cg, mg, packed, epilogues);
+    }
+
+    /** The weights of each group packed as a left operand (mg x depth); null when one does not fit the heap. */
+    private static LeftOperand[] packGroups(Tensor w, int group, int mg, int depth) {
+        LeftOperand[] packed = new LeftOperand[group];
         for (int gi = 0; gi < group; gi++) {
             packed[gi] = LeftOperand.prepacked(MatrixOperands.left(w.data(), (long) gi * mg * depth, mg, depth, depth, 1));
             if (packed[gi] == null) {
                 return null;
             }
-            Epilogue e = Epilogue.of(act);
-            epilogues[gi] = biasValues == null ? e : e.withRowBias(Arrays.copyOfRange(biasValues, gi * mg, (gi + 1) * mg));
         }
-        return ctx -> gemm(ctx, kSp, group, cg, mg, packed, epilogues);
+        return packed;
     }
 
     /** The window of this call, from the input's spatial size. */
