@@ -28,7 +28,24 @@ final class DerivedConstants {
         if (v == null) {
             v = Optional.ofNullable(derive.apply(constant));
             byKind.put(kind, v);
+            release(constant);
         }
         return (T) v.orElse(null);
+    }
+
+    /**
+     * Drops the constant's pages from this process's resident memory when it is mapped from the
+     * model file: deriving read it whole, and kernels read the derived copy from now on, so
+     * otherwise every packed weight would be resident twice. Pages something still reads come
+     * back from the operating system's file cache.
+     */
+    private static void release(Tensor constant) {
+        if (constant.data().isMapped()) {
+            try {
+                constant.data().unload();
+            } catch (UnsupportedOperationException | IllegalStateException e) {
+                // Not unloadable here (a closed or foreign mapping): it only stays resident.
+            }
+        }
     }
 }
