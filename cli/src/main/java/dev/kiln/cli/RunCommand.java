@@ -32,9 +32,16 @@ final class RunCommand implements Callable<Integer> {
             + "fails when no GPU can be used.")
     String device;
 
+    @Option(names = "--stats", description = "Print to standard error the time from process start to the written outputs "
+            + "and the peak resident memory.")
+    boolean stats;
+
     @Override
     public Integer call() throws Exception {
         CaseRunner.run(model, inputDir, outputDir, Devices.apply(options(threads, backends, passes), device));
+        if (stats) {
+            System.err.println(ProcessStats.line());
+        }
         return 0;
     }
 

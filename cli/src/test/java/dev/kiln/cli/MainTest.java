@@ -68,6 +68,24 @@ class MainTest {
     }
 
     @Test
+    void runStatsReportTimeSinceProcessStartAndPeakMemory() throws IOException {
+        Path model = reluModel();
+        Path in = Files.createDirectories(dir.resolve("in"));
+        OnnxValues.write(in.resolve("input_0.pb"), "x", Tensor.ofFloats(new long[] {3}, -1, 0, 2));
+        Result r = kiln("run", model.toString(), "--input-dir", in.toString(), "--output-dir", dir.resolve("out").toString(),
+                "--stats");
+        assertEquals(0, r.code(), r.err());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("kiln: stats: process-ms (-?\\d+) peak-rss-kb (-?\\d+)")
+                .matcher(r.err());
+        assertTrue(m.find(), r.err());
+        // This JVM has run for a while and holds its heap: both are known on Linux and plausible.
+        if (Files.isReadable(Path.of("/proc/self/status"))) {
+            assertTrue(Long.parseLong(m.group(1)) > 0, r.err());
+            assertTrue(Long.parseLong(m.group(2)) > 1024, r.err());
+        }
+    }
+
+    @Test
     void errorsAreOneLineAndNonZero() throws IOException {
         Path bad = dir.resolve("bad.onnx");
         Files.writeString(bad, "not a model");

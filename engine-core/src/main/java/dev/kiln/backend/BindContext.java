@@ -5,6 +5,7 @@ import dev.kiln.graph.Graph;
 import dev.kiln.graph.Node;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.ValueType;
+import java.util.function.Function;
 
 /** What a backend knows about a node when it binds a kernel. */
 public interface BindContext {
@@ -31,4 +32,19 @@ public interface BindContext {
 
     /** The session options. */
     Options options();
+
+    /**
+     * A value derived from a constant input (such as its weights packed for a kernel), computed
+     * once per session and shared by every plan the session compiles: a session compiles one
+     * plan per input shape it meets, and each would otherwise hold its own copy.
+     *
+     * @param constant the constant the value is derived from (shared by identity)
+     * @param kind what the value is, with every parameter {@code derive} depends on besides the
+     *     constant (e.g. {@code "matmul-b/alpha=0.5"}); two calls with the same constant and kind
+     *     get the same value
+     * @param derive computes the value; may return {@code null} (also shared)
+     */
+    default <T> T derived(Tensor constant, String kind, Function<Tensor, T> derive) {
+        return derive.apply(constant);
+    }
 }

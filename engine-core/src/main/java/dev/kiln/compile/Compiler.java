@@ -48,6 +48,7 @@ public final class Compiler {
     private final List<Backend> backends;
     private final OpRegistry registry;
     private final boolean fold;
+    private final DerivedConstants derived = new DerivedConstants();
 
     /**
      * @param modelName the model's name, for errors
@@ -646,6 +647,11 @@ public final class Compiler {
         @Override
         public Options options() {
             return options;
+        }
+
+        @Override
+        public <T> T derived(Tensor constant, String kind, java.util.function.Function<Tensor, T> derive) {
+            return Compiler.this.derived.get(constant, kind, derive);
         }
     }
 

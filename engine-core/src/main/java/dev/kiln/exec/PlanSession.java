@@ -143,6 +143,9 @@ public final class PlanSession implements Session {
      * else the general plan.
      */
     private Plan planFor(Value[] args) {
+        if (declaredShapes(args)) {
+            return plan;
+        }
         StringBuilder key = new StringBuilder();
         Map<String, ValueType> types = new HashMap<>();
         List<String> defaulted = new ArrayList<>();
@@ -185,6 +188,22 @@ public final class PlanSession implements Session {
             }
             return p;
         }
+    }
+
+    /**
+     * Whether every argument is a tensor of exactly its input's declared, fully known type: the
+     * general plan is then already compiled for these shapes, and a specialized one would only
+     * repeat the work (a fixed-size vision model's first run would compile it twice).
+     */
+    private boolean declaredShapes(Value[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (!(args[i] instanceof Tensor t) || !(plan.inputs().get(i).type() instanceof ValueType.TensorType d)
+                    || d.dtype() != t.dtype() || d.shape() == null || !d.shape().isKnown()
+                    || !d.shape().toShape().equals(t.shape())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The arguments reordered for a specialized plan, whose inputs are a subset of the general one's. */

@@ -60,30 +60,41 @@ public final class ConvKernels {
         }
         int mg = m / group;
         if (group > 1 && cg == 1 && mg == 1) {
-            float[] weights = Float32.array(w);
+            float[] weights = b.derived(w, "f32", Float32::array);
             return ctx -> depthwise(ctx, kSp, group, weights, biasValues, act);
         }
         if (group == 1 && kSp[0] == 3 && kSp[1] == 3 && allOnes(b.node().attrInts("strides"))
                 && allOnes(b.node().attrInts("dilations")) && WinogradConv.suits(m, cg, spatialSize(b))) {
-            WinogradConv wino = WinogradConv.of(Float32.array(w), m, cg);
+            WinogradConv wino = b.derived(w, "conv-winograd", t -> WinogradConv.of(Float32.array(t), m, cg));
             Epilogue e = Epilogue.of(act);
             Epilogue ep = biasValues == null ? e : e.withRowBias(biasValues);
             if (wino != null) {
                 return ctx -> winograd(ctx, kSp, m, cg, wino, ep);
             }
         }
-        LeftOperand[] packed = new LeftOperand[group];
-        Epilogue[] epilogues = new Epilogue[group];
         int depth = Math.toIntExact(cg * kSp[0] * kSp[1]);
+        LeftOperand[] packed = b.derived(w, "conv-w/group=" + group, t -> packGroups(t, group, mg, depth));
+        if (packed == null) {
+            return null;
+        }
+        Epilogue[] epilogues = new Epilogue[group];
+        for (int gi = 0; gi < group; gi++) {
+            Epilogue e = Epilogue.of(act);
+            epilogues[gi] = biasValues == null ? e : e.withRowBias(Arrays.copyOfRange(biasValues, gi * mg, (gi + 1) * mg));
+        }
+        return ctx -> gemm(ctx, kSp, group, cg, mg, packed, epilogues);
+    }
+
+    /** The weights of each group packed as a left operand (mg x depth); null when one does not fit the heap. */
+    private static LeftOperand[] packGroups(Tensor w, int group, int mg, int depth) {
+        LeftOperand[] packed = new LeftOperand[group];
         for (int gi = 0; gi < group; gi++) {
             packed[gi] = LeftOperand.prepacked(MatrixOperands.left(w.data(), (long) gi * mg * depth, mg, depth, depth, 1));
             if (packed[gi] == null) {
                 return null;
             }
-            Epilogue e = Epilogue.of(act);
-            epilogues[gi] = biasValues == null ? e : e.withRowBias(Arrays.copyOfRange(biasValues, gi * mg, (gi + 1) * mg));
         }
-        return ctx -> gemm(ctx, kSp, group, cg, mg, packed, epilogues);
+        return packed;
     }
 
     /** Height times width of the input when its type says so, else -1. */

@@ -43,7 +43,8 @@ final class ConvTransposeKernels {
         }
         int rows = m * kh * kw;
         // W is C x (M kH kW): the left operand is its transpose, read with swapped strides.
-        LeftOperand packed = LeftOperand.prepacked(MatrixOperands.left(w.data(), 0, rows, c, 1, rows));
+        LeftOperand packed = b.derived(w, "convtranspose-w",
+                t -> LeftOperand.prepacked(MatrixOperands.left(t.data(), 0, rows, c, 1, rows)));
         float[] biasValues = bias == null ? null : Float32.array(bias);
         if (packed == null || biasValues != null && biasValues.length != m) {
             return null;

@@ -35,7 +35,8 @@ final class MatMulKernels {
         if (w != null && w.rank() == 2 && w.dtype() == dev.kiln.tensor.DType.FLOAT) {
             int k = Math.toIntExact(w.shape().dim(0));
             int n = Math.toIntExact(w.shape().dim(1));
-            RightOperand packed = RightOperand.prepacked(MatrixOperands.right(w.data(), 0, k, n, n, 1));
+            RightOperand packed = b.derived(w, "matmul-b",
+                    t -> RightOperand.prepacked(MatrixOperands.right(t.data(), 0, k, n, n, 1)));
             return packed == null ? null : ctx -> linear(ctx, packed);
         }
         return MatMulKernels::batched;
@@ -133,8 +134,10 @@ final class MatMulKernels {
         if (w != null && w.rank() == 2 && w.dtype() == dev.kiln.tensor.DType.FLOAT) {
             int k = Math.toIntExact(w.shape().dim(tb ? 1 : 0));
             int n = Math.toIntExact(w.shape().dim(tb ? 0 : 1));
-            RightOperand src = MatrixOperands.right(w.data(), 0, k, n, tb ? 1 : n, tb ? k : 1);
-            packed = RightOperand.prepacked(alpha == 1f ? src : scaled(src, alpha));
+            packed = b.derived(w, "gemm-b/transB=" + tb + "/alpha=" + alpha, t -> {
+                RightOperand src = MatrixOperands.right(t.data(), 0, k, n, tb ? 1 : n, tb ? k : 1);
+                return RightOperand.prepacked(alpha == 1f ? src : scaled(src, alpha));
+            });
             if (packed == null) {
                 return null;
             }

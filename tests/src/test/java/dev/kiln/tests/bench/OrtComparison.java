@@ -18,7 +18,8 @@ import java.util.Locale;
  * and peak RSS, each engine alone in a fresh JVM. Writes the tables to a Markdown file.
  *
  * <p>Run with {@code mvn -B -q -Pbench -pl tests -am verify -DskipTests -Dkiln.fetch.skip=true}.
- * Arguments: {@code FIXTURES OUTPUT.md [SECONDS_PER_CASE [CASE,CASE...]]}.
+ * Arguments: {@code FIXTURES OUTPUT.md [SECONDS_PER_CASE [CASE,CASE...]]}; 0 seconds measures only
+ * cold start and memory ({@code -Dkiln.bench.seconds=0 -Dkiln.bench.cases=2,4}).
  */
 public final class OrtComparison {
     private OrtComparison() {
@@ -52,7 +53,7 @@ public final class OrtComparison {
         md.append("|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|\n");
         for (int ci = 0; ci < cases.size(); ci++) {
             BenchModels.Case c = cases.get(ci);
-            if (only != null && !only.contains(ci)) {
+            if (only != null && !only.contains(ci) || seconds == 0) {
                 continue;
             }
             for (int t : THREADS) {
@@ -63,9 +64,12 @@ public final class OrtComparison {
             }
         }
         md.append("\n## Cold start and peak memory\n\n");
-        md.append("Each engine alone in a fresh JVM (same flags, same class path): time from process start to the ")
-                .append("first output (JVM start, model load, compile, first run), then five more runs and the ")
-                .append("peak resident set size (`VmHWM`). Median of three launches, 1 thread.\n\n");
+        md.append("Each engine alone in a fresh process, 1 thread: time from process start to the first output (JVM ")
+                .append("start, model load, compile, first run) and the peak resident set size (`VmHWM`) at that point; ")
+                .append("median of three launches. Kiln runs as its users run it: `kiln run MODEL --input-dir DIR ")
+                .append("--output-dir OUT --threads 1 --stats` through the `kiln` launcher script (its JVM flags and the AOT ")
+                .append("cache it records on first use; one untimed launch records it). ONNX Runtime runs its Java API ")
+                .append("(load, first run) in a plain JVM with the launcher's heap settings (`-XX:+UseSerialGC -Xmn16m`).\n\n");
         md.append("| model | Kiln first output ms | ORT first output ms | ratio | Kiln peak RSS MB | ORT peak RSS MB | ratio |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|\n");
         for (int i : COLD) {
@@ -140,31 +144,47 @@ public final class OrtComparison {
         }
     }
 
-    /** Median {first-output ms, peak RSS kB} of three fresh JVMs running one engine on one case. */
+    /**
+     * Median {first-output ms, peak RSS kB} of three fresh processes running one engine on one
+     * case, one thread. Kiln runs the way its users run it: the {@code kiln} launcher script
+     * ({@code kiln run MODEL --input-dir DIR --output-dir OUT --stats}: its JVM flags and its AOT
+     * cache, recorded by one untimed launch first), timed from process start to the stats line
+     * it prints once the outputs are written. ONNX Runtime runs {@link ColdStart} in a plain JVM
+     * with the launcher's heap settings, timed from process start to its first output.
+     */
     private static double[] cold(String engine, Path fixtures, Path work, int caseIndex) throws Exception {
+        BenchModels.Case c = BenchModels.caseAt(fixtures, work, caseIndex);
+        Path launcher = Path.of(System.getProperty("kiln.launcher", "kiln"));
+        Path inputs = c.model().getParent().resolve("test_data_set_0");
+        Path outputs = work.resolve("cold-outputs");
+        List<String> cmd = engine.equals("kiln")
+                ? List.of("bash", launcher.toString(), "run", c.model().toString(), "--input-dir", inputs.toString(),
+                        "--output-dir", outputs.toString(), "--threads", "1", "--stats")
+                : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                        "--sun-misc-unsafe-memory-access=allow", "-XX:+UseSerialGC", "-Xmn16m", "-cp", System.getProperty("java.class.path"),
+                        ColdStart.class.getName(), fixtures.toString(), work.toString(), Integer.toString(caseIndex), "1");
+        if (engine.equals("kiln")) {
+            prepareLauncherCache(cmd, launcher);
+        }
         List<double[]> runs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                    "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
-                    ColdStart.class.getName(), engine, fixtures.toString(), work.toString(),
-                    Integer.toString(caseIndex), "1"));
             long t0 = System.nanoTime();
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             double first = -1;
             double rss = -1;
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                    if (line.equals("first-output")) {
+                    java.util.regex.Matcher m = STATS.matcher(line);
+                    if (m.find()) {
                         first = (System.nanoTime() - t0) / 1e6;
-                    } else if (line.startsWith("peak-rss-kb ")) {
-                        rss = Double.parseDouble(line.substring(12));
+                        rss = Double.parseDouble(m.group(1));
                     }
                 }
             }
             if (p.waitFor() != 0 || first < 0) {
-                throw new IllegalStateException(engine + " cold start failed for case " + caseIndex);
+                throw new IllegalStateException(engine + " cold start failed for case " + caseIndex + ": " + cmd);
             }
             runs.add(new double[] {first, rss});
         }
@@ -173,6 +193,32 @@ public final class OrtComparison {
         List<Double> rss = new ArrayList<>(runs.stream().map(x -> x[1]).toList());
         rss.sort(Double::compare);
         return new double[] {mid[0], rss.get(1)};
+    }
+
+    /** The line both cold-start children print once the first outputs exist. */
+    private static final java.util.regex.Pattern STATS = java.util.regex.Pattern.compile("stats: process-ms -?\\d+ peak-rss-kb (-?\\d+)");
+
+    /**
+     * Runs the launcher once untimed so that it records its AOT cache, and waits (up to two
+     * minutes) for the background JVM that writes the cache: the timed launches then start
+     * from it, as every launch after a user's first does.
+     */
+    private static void prepareLauncherCache(List<String> cmd, Path launcher) throws Exception {
+        Path jarDir = launcher.toAbsolutePath().getParent().resolve("cli/target");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("kiln launcher failed: " + cmd);
+        }
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (var files = Files.list(jarDir)) {
+                if (files.anyMatch(f -> f.getFileName().toString().matches("kiln-\\d+\\.aot"))) {
+                    return;
+                }
+            }
+            Thread.sleep(500);
+        }
+        System.out.println("warning: no AOT cache appeared in " + jarDir + "; Kiln's cold start is measured without one");
     }
 
     private static String machine() {
