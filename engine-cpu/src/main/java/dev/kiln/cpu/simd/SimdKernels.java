@@ -23,6 +23,8 @@ final class SimdKernels {
         ConvKernels.register(r);
         ConvTransposeKernels.register(r);
         PoolKernels.register(r);
+        IntegerMatMulKernels.register(r);
+        DynamicQuantizeKernels.register(r);
         return r;
     }
 }
