@@ -77,8 +77,8 @@ public final class SimdBackend implements Backend {
         };
     }
 
-    /** Operators whose fast kernels take 8-bit inputs and hand unsupported types over themselves. */
-    private static final java.util.Set<String> INTEGER_KERNELS = java.util.Set.of("MatMulInteger");
+    /** Operators whose fast kernels take integer inputs and hand the types they lack over themselves. */
+    private static final java.util.Set<String> INTEGER_KERNELS = java.util.Set.of("MatMulInteger", "Cast");
 
     @Override
     public boolean supports(String domain, String opType) {

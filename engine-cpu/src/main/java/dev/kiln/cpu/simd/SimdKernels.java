@@ -25,6 +25,7 @@ final class SimdKernels {
         PoolKernels.register(r);
         IntegerMatMulKernels.register(r);
         DynamicQuantizeKernels.register(r);
+        CastKernels.register(r);
         return r;
     }
 }

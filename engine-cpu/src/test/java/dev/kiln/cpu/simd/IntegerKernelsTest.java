@@ -90,6 +90,26 @@ class IntegerKernelsTest {
                 .matchesReference(0, 0);
     }
 
+    @Test
+    void castToFloatMatchesReference() {
+        for (long[] shape : new long[][] {{1}, {7}, {3, 37}, {128, 1536}}) {
+            int n = (int) java.util.Arrays.stream(shape).reduce(1, (x, y) -> x * y);
+            int[] v = new int[n];
+            for (int i = 0; i < n; i++) {
+                // Wide values: int32 above 2^24 round to the nearest float.
+                v[i] = i % 3 == 0 ? rnd.nextInt() : rnd.nextInt(1 << 20) - (1 << 19);
+            }
+            OneNode.of("Cast").opset(13).attr("to", (long) DType.FLOAT.code()).input(Tensor.ofInts(shape, v))
+                    .matchesReference(0, 0);
+            for (DType t : new DType[] {DType.INT8, DType.UINT8}) {
+                OneNode.of("Cast").opset(13).attr("to", (long) DType.FLOAT.code()).input(bytes(t, shape))
+                        .matchesReference(0, 0);
+            }
+        }
+        OneNode.of("Cast").opset(13).attr("to", (long) DType.FLOAT.code())
+                .input(Tensor.ofLongs(new long[] {3}, 1L << 40, -5, 7)).matchesReference(0, 0);
+    }
+
     private Tensor bytes(DType t, long... shape) {
         long n = 1;
         for (long d : shape) {
