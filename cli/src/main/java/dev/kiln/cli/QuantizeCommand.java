@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code kiln quantize IN OUT --mode dynamic}: an int8 copy of a float model (see {@link DynamicQuantizer}). */
+/** {@code kiln quantize IN OUT --mode dynamic [--exclude NODE|OP,...]}: an int8 copy of a float model (see {@link DynamicQuantizer}). */
 @Command(name = "quantize", description = "Write an int8 quantized copy of a float model.")
 final class QuantizeCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "The float .onnx model.")
@@ -27,6 +27,9 @@ final class QuantizeCommand implements Callable<Integer> {
             description = "dynamic (int8 weights, activations quantized at run time); static is not available yet.")
     String mode;
 
+    @Option(names = "--exclude", split = ",", description = "Node names or operator types to leave in float.")
+    java.util.List<String> exclude = java.util.List.of();
+
     @Override
     public Integer call() throws IOException {
         if (!mode.equals("dynamic")) {
@@ -34,7 +37,7 @@ final class QuantizeCommand implements Callable<Integer> {
             return 2;
         }
         try (Model m = Kiln.load(input)) {
-            Graph q = DynamicQuantizer.quantize(m.graph());
+            Graph q = DynamicQuantizer.quantize(m.graph(), new java.util.HashSet<>(exclude));
             OnnxWriter.write(q, output);
         }
         long before = Files.size(input);

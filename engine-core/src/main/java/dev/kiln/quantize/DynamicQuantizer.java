@@ -18,8 +18,11 @@ import java.util.Set;
  * opset 11 executes:
  *
  * <ul>
- *   <li>MatMul and Gemm (transA 0) with a constant 2-D float weight: the weight becomes int8,
- *       symmetric (zero point 0, range [-127, 127]) with one scale per output column; the
+ *   <li>MatMul and Gemm (transA 0) with a constant 2-D float weight: the weight is quantized
+ *       symmetrically to [-127, 127] with one scale per output column, and stored as uint8 with
+ *       zero point 128 (the same values: uint8 x uint8 products are exact in every runtime,
+ *       while uint8 x int8 kernels built on 16-bit pair sums, such as ONNX Runtime's on CPUs
+ *       without VNNI, saturate on full-range int8 weights); the
  *       activation is quantized at run time by DynamicQuantizeLinear (shared by every product
  *       that reads it), multiplied by MatMulInteger into int32, cast to float and scaled by the
  *       activation scale times the column scales. Gemm's alpha is folded into the scales and
@@ -48,8 +51,11 @@ public final class DynamicQuantizer {
     /** Weight (name, transposed, alpha) to its quantized initializer and column scales. */
     private final Map<String, String[]> weights = new HashMap<>();
 
-    private DynamicQuantizer(Graph in) {
+    private final Set<String> exclude;
+
+    private DynamicQuantizer(Graph in, Set<String> exclude) {
         this.in = in;
+        this.exclude = exclude;
         this.inits = new HashMap<>(in.initializers());
         this.out = in.toBuilder();
         names.addAll(in.initializers().keySet());
@@ -69,17 +75,28 @@ public final class DynamicQuantizer {
      * @throws IllegalArgumentException when the model's default-domain opset is below 11
      */
     public static Graph quantize(Graph graph) {
+        return quantize(graph, Set.of());
+    }
+
+    /**
+     * As {@link #quantize(Graph)}, leaving in float the nodes named in {@code exclude} and the
+     * nodes whose operator type it names (the layers that lose too much accuracy in 8 bits).
+     *
+     * @throws IllegalArgumentException when the model's default-domain opset is below 11
+     */
+    public static Graph quantize(Graph graph, Set<String> exclude) {
         int opset = graph.opset(Node.ONNX_DOMAIN);
         if (opset < MIN_OPSET) {
             throw new IllegalArgumentException("dynamic quantization needs opset " + MIN_OPSET
                     + " or later (DynamicQuantizeLinear); the model imports opset " + opset);
         }
-        return new DynamicQuantizer(graph).run();
+        return new DynamicQuantizer(graph, Set.copyOf(exclude)).run();
     }
 
     private Graph run() {
         for (Node n : in.nodes()) {
-            if (!(n.domain().isEmpty() && (linear(n) || gather(n)))) {
+            boolean keep = exclude.contains(n.name()) || exclude.contains(n.opType()) || !n.domain().isEmpty();
+            if (keep || !linear(n) && !gather(n)) {
                 nodes.add(n);
             }
         }
@@ -123,12 +140,13 @@ public final class DynamicQuantizer {
                 key -> quantizeColumns(n.input(1), w, transB, alpha));
         String wq = wNames[0];
         String ws = wNames[1];
+        String wz = wNames[2];
         String base = n.name().isEmpty() ? n.outputs().get(0) : n.name();
         String[] a = quantizedActivation(n.input(0));
         String acc = fresh(base + "_int32");
         String accF = fresh(base + "_float");
         String s = fresh(base + "_scale");
-        nodes.add(node("MatMulInteger", List.of(a[0], wq, a[2]), acc));
+        nodes.add(node("MatMulInteger", List.of(a[0], wq, a[2], wz), acc));
         nodes.add(node("Cast", List.of(acc), accF, new Attribute.IntAttr("to", DType.FLOAT.code())));
         nodes.add(node("Mul", List.of(a[1], ws), s));
         boolean bias = gemm && n.inputs().size() > 2 && n.hasInput(2) && beta != 0f;
@@ -148,7 +166,11 @@ public final class DynamicQuantizer {
         return true;
     }
 
-    /** W (K x N, or N x K when transposed) as int8 K x N with one symmetric scale per column, times alpha. */
+    /**
+     * W (K x N, or N x K when transposed) as K x N symmetric 8-bit values stored as uint8 with
+     * zero point 128, one scale per column (times alpha); returns the names of the values,
+     * scales and zero point.
+     */
     private String[] quantizeColumns(String name, Tensor w, boolean transB, float alpha) {
         int k = Math.toIntExact(w.shape().dim(transB ? 1 : 0));
         int cols = Math.toIntExact(w.shape().dim(transB ? 0 : 1));
@@ -161,15 +183,17 @@ public final class DynamicQuantizer {
             }
             scale[j] = max / 127f;
             for (int p = 0; p < k; p++) {
-                q[p * cols + j] = symmetric(w.getFloat(transB ? (long) j * k + p : (long) p * cols + j), scale[j]);
+                q[p * cols + j] = (byte) (symmetric(w.getFloat(transB ? (long) j * k + p : (long) p * cols + j), scale[j]) + 128);
             }
             scale[j] *= alpha;
         }
         String wq = fresh(name + "_quantized");
         String ws = fresh(name + "_scale");
-        out.initializer(wq, Tensor.ofBytes(DType.INT8, new long[] {k, cols}, q));
+        String wz = fresh(name + "_zero_point");
+        out.initializer(wq, Tensor.ofBytes(DType.UINT8, new long[] {k, cols}, q));
         out.initializer(ws, Tensor.ofFloats(new long[] {cols}, scale));
-        return new String[] {wq, ws};
+        out.initializer(wz, Tensor.ofBytes(DType.UINT8, new long[0], new byte[] {(byte) 128}));
+        return new String[] {wq, ws, wz};
     }
 
     /** round(v / scale) in [-127, 127], half to even; 0 for a zero scale (an all-zero column). */
