@@ -35,7 +35,9 @@ final class DynamicQuantizeKernels {
     }
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Byte> SB = VectorSpecies.of(byte.class, VectorShape.forBitSize(S.length() * 8));
+    /** Bytes as many as S has floats; null where no such byte vector exists (4 lanes: 32 bits), and the loop is scalar. */
+    private static final VectorSpecies<Byte> SB = S.length() >= 8
+            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(S.length() * 8)) : null;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final float ROUND = 0x1.8p23f;
     /** Elements per parallel chunk of the quantizing pass. */
@@ -83,7 +85,7 @@ final class DynamicQuantizeKernels {
         float hi = 255 - zp;
         float z = zp;
         long i = from;
-        for (long bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
+        for (long bound = SB == null ? from : from + S.loopBound(to - from); i < bound; i += S.length()) {
             FloatVector q = FloatVector.fromMemorySegment(S, in, i * 4, LE).div(scale).max(lo).min(hi)
                     .add(ROUND).sub(ROUND).add(z);
             // The float holds an integer in [0, 255]; its cast to byte keeps the low eight bits.

@@ -27,8 +27,8 @@ import jdk.incubator.vector.VectorSpecies;
  * the depth is cut into chunks that guarantee this (512 deep for int8 weights), each chunk's
  * float result is converted to int32, and the chunks are added in int32.
  *
- * <p>Other cases (B computed at run time, batched B, per-row zero points of A, an empty depth)
- * run on the reference kernel.
+ * <p>Other cases (B computed at run time or empty, batched B, per-row zero points of A) run on
+ * the reference kernel.
  */
 final class IntegerMatMulKernels {
     private IntegerMatMulKernels() {
@@ -47,7 +47,7 @@ final class IntegerMatMulKernels {
 
     private static Kernel matMulInteger(BindContext b) {
         Tensor w = b.constantInput(1);
-        if (w == null || w.rank() != 2 || !eightBit(w.dtype())) {
+        if (w == null || w.rank() != 2 || !eightBit(w.dtype()) || w.size() == 0) {
             return null;
         }
         Tensor wzp = null;
@@ -66,7 +66,7 @@ final class IntegerMatMulKernels {
         return ctx -> {
             Tensor a = ctx.tensor(0);
             Tensor azp = ctx.hasInput(2) ? ctx.tensor(2) : null;
-            if (!eightBit(a.dtype()) || a.rank() == 0 || a.shape().dim(-1) != packed.depth || packed.depth == 0
+            if (!eightBit(a.dtype()) || a.rank() == 0 || a.shape().dim(-1) != packed.depth
                     || azp != null && (azp.size() != 1 || azp.dtype() != a.dtype())) {
                 reference.run(ctx);
                 return;

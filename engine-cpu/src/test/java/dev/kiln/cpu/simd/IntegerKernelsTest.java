@@ -57,7 +57,9 @@ class IntegerKernelsTest {
                 .matchesReference(0, 0);
         OneNode.of("MatMulInteger").opset(10).input(bytes(DType.UINT8, 29)).constant(bytes(DType.INT8, 29, 11))
                 .matchesReference(0, 0);
-        // Weights computed at run time stay on the reference kernel.
+        // Empty weights, and weights computed at run time, stay on the reference kernel.
+        assertTrue(!OneNode.of("MatMulInteger").opset(10).input(bytes(DType.UINT8, 3, 0)).constant(bytes(DType.INT8, 0, 5))
+                .bindsFast());
         assertTrue(!OneNode.of("MatMulInteger").opset(10).input(bytes(DType.UINT8, 3, 4)).input(bytes(DType.INT8, 4, 5))
                 .bindsFast());
     }
