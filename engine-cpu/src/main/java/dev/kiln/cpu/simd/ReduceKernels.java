@@ -19,6 +19,11 @@ import jdk.incubator.vector.VectorSpecies;
  * one contiguous block once size-1 axes are ignored: the input is then {@code outer x len x inner}
  * and the reduction runs along {@code len}, vectorized along the row when {@code inner} is 1 and
  * across {@code inner} otherwise. Other axis patterns and empty inputs go to the reference kernel.
+ *
+ * <p>A row sum has one fixed order whatever the vector width (see {@link #rowSum}), so a model
+ * gives the same bits on AVX2 and AVX-512 machines. That matters beyond tidiness: in dynamically
+ * quantized models a last-bit difference in a LayerNorm mean can move an activation across an
+ * 8-bit rounding boundary, and the per-tensor scale spreads the step through the later layers.
  */
 final class ReduceKernels {
     private ReduceKernels() {
@@ -182,6 +187,9 @@ final class ReduceKernels {
 
     /** Reduces one contiguous row. */
     private static float row(Op op, MemorySegment x, long off, long len) {
+        if (op == Op.SUM || op == Op.MEAN) {
+            return rowSum(x, off, len);
+        }
         int l = S.length();
         FloatVector acc = switch (op) {
             case MAX -> FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
@@ -214,6 +222,49 @@ final class ReduceKernels {
         }
         return r;
     }
+
+    /**
+     * The float32 sum of a row in a fixed order: eight interleaved partial sums (lane j adds
+     * elements j, j + 8, j + 16, ...), combined pairwise (lanes j and j + 4, then j and j + 2, then
+     * the last two), then the elements past the last multiple of eight in order. ONNX Runtime's
+     * float reductions on x86 sum rows whose length is a multiple of eight in this same order
+     * (checked bit for bit against ONNX Runtime 1.26), which keeps the two engines' quantized
+     * models on the same side of every rounding. Rows longer than {@link #BLOCK} are split in
+     * halves at a multiple of it and the halves added, so the rounding error of long sums grows
+     * with the logarithm of the length rather than with the length.
+     */
+    static float rowSum(MemorySegment x, long off, long len) {
+        if (len > BLOCK) {
+            long half = (len / BLOCK + 1) / 2 * BLOCK;
+            return rowSum(x, off, half) + rowSum(x, off + half, len - half);
+        }
+        long full = len - len % 8;
+        float[] t = new float[8];
+        if (S8 != null) {
+            FloatVector acc = FloatVector.zero(S8);
+            for (long i = 0; i < full; i += 8) {
+                acc = acc.add(FloatVector.fromMemorySegment(S8, x, (off + i) * 4, LE));
+            }
+            acc.intoArray(t, 0);
+        } else {
+            for (long i = 0; i < full; i += 8) {
+                for (int j = 0; j < 8; j++) {
+                    t[j] += x.getAtIndex(Layouts.F32, off + i + j);
+                }
+            }
+        }
+        float r = ((t[0] + t[4]) + (t[2] + t[6])) + ((t[1] + t[5]) + (t[3] + t[7]));
+        for (long i = full; i < len; i++) {
+            r += x.getAtIndex(Layouts.F32, off + i);
+        }
+        return r;
+    }
+
+    /** The longest row summed in one pass (hidden sizes of common transformers fit). */
+    static final long BLOCK = 1024;
+
+    /** Eight float lanes, where the hardware has vectors that wide; else the scalar loop keeps the order. */
+    private static final VectorSpecies<Float> S8 = S.vectorBitSize() >= 256 ? FloatVector.SPECIES_256 : null;
 
     private static float finish(Op op, float v, long len) {
         return op == Op.MEAN ? v / len : v;

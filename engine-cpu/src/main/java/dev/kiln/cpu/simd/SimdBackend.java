@@ -53,7 +53,8 @@ public final class SimdBackend implements Backend {
     }
 
     /**
-     * Every fast kernel works on float32 data in its first input. When that input's type is not
+     * Every fast kernel but the integer ones ({@link #INTEGER_KERNELS}, which check their input
+     * types themselves) works on float32 data in its first input. When that input's type is not
      * known at bind time (type inference does not cover every operator), the kernel is bound
      * with a run-time check that hands other element types to the reference kernel.
      */
@@ -62,7 +63,7 @@ public final class SimdBackend implements Backend {
         KernelRegistry r = registry();
         KernelFactory f = r == null ? null : r.get(ctx.node().domain(), ctx.node().opType());
         Kernel fast = f == null ? null : f.create(ctx);
-        if (fast == null || ctx.inputType(0) instanceof ValueType.TensorType t && t.dtype() == DType.FLOAT) {
+        if (fast == null || INTEGER_KERNELS.contains(ctx.node().opType()) || ctx.inputType(0) instanceof ValueType.TensorType t && t.dtype() == DType.FLOAT) {
             return fast;
         }
         Kernel reference = Reference.kernel(ctx);
@@ -75,6 +76,9 @@ public final class SimdBackend implements Backend {
             }
         };
     }
+
+    /** Operators whose fast kernels take integer inputs and hand the types they lack over themselves. */
+    private static final java.util.Set<String> INTEGER_KERNELS = java.util.Set.of("MatMulInteger", "Cast");
 
     @Override
     public boolean supports(String domain, String opType) {

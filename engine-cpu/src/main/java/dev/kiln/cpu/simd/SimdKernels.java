@@ -24,6 +24,9 @@ final class SimdKernels {
         ConvTransposeKernels.register(r);
         PoolKernels.register(r);
         ResizeKernels.register(r);
+        IntegerMatMulKernels.register(r);
+        DynamicQuantizeKernels.register(r);
+        CastKernels.register(r);
         return r;
     }
 }

@@ -40,6 +40,31 @@ class ReduceKernelsTest {
                 .matchesReference(0, 0);
     }
 
+    /**
+     * Row sums follow one documented order, bit for bit, whatever the vector width: eight
+     * interleaved partial sums, combined pairwise, then the tail.
+     */
+    @Test
+    void rowSumsFollowTheFixedOrder() {
+        for (int len : new int[] {1, 3, 7, 8, 9, 16, 23, 64, 383, 384, 1024}) {
+            Tensor x = OneNode.random(rnd, -3f, 5f, 2, len);
+            Tensor got = OneNode.of("ReduceMean").opset(13).attr("axes", new long[] {-1}).input(x).run(new SimdBackend(), 1).get(0);
+            for (int r = 0; r < 2; r++) {
+                float[] t = new float[8];
+                int full = len - len % 8;
+                for (int i = 0; i < full; i++) {
+                    t[i % 8] += x.getFloat((long) r * len + i);
+                }
+                float sum = ((t[0] + t[4]) + (t[2] + t[6])) + ((t[1] + t[5]) + (t[3] + t[7]));
+                for (int i = full; i < len; i++) {
+                    sum += x.getFloat((long) r * len + i);
+                }
+                org.junit.jupiter.api.Assertions.assertEquals(Float.floatToIntBits(sum / len), Float.floatToIntBits(got.getFloat(r)),
+                        "row " + r + " of length " + len);
+            }
+        }
+    }
+
     private static boolean fits(long[] axes, int rank) {
         for (long a : axes) {
             if (a >= rank || a < -rank) {

@@ -39,7 +39,7 @@ final class BenchModels {
     }
 
     /** Number of cases. */
-    static final int COUNT = 10;
+    static final int COUNT = 11;
 
     /** Case {@code i} alone (a cold-start child builds only its own). */
     static Case caseAt(Path fixtures, Path work, int i) throws IOException {
@@ -58,6 +58,7 @@ final class BenchModels {
             case 7 -> fixture("ShuffleNet", fixtures.resolve("shufflenet-randw"), null, 1, 1.1);
             case 8 -> fixture("SqueezeNet", fixtures.resolve("squeezenet-randw"), null, 1, 1.1);
             case 9 -> fixture("PaddleOCR det 640x640", fixtures.resolve("ppocr-det"), null, 1, 1.0);
+            case 10 -> fixture("MiniLM-L6 int8 (-q) seq 128", fixtures.resolve("minilm-l6-v2-q"), null, 1, 1.0);
             default -> throw new IllegalArgumentException("no case " + i);
         };
     }
