@@ -43,7 +43,7 @@ public final class PlanSession implements Session {
         this.plan = plan;
         this.options = options;
         this.workers = new WorkerPool(options.threads(), "kiln-" + plan.modelName());
-        this.executor = new Executor(workers);
+        this.executor = new Executor(workers, options.profiler());
         this.onClose = onClose;
         List<ValueInfo> required = new ArrayList<>();
         for (int i = 0; i < plan.inputs().size(); i++) {

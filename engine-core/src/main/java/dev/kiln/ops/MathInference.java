@@ -21,7 +21,7 @@ final class MathInference {
                 "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin");
     }
 
-    private static void matMul(InferenceContext ctx) {
+    static void matMul(InferenceContext ctx) {
         boolean q = ctx.node().opType().equals("QLinearMatMul");
         TensorType a = ctx.tensorType(0);
         TensorType b = ctx.tensorType(q ? 3 : 1);
@@ -71,7 +71,7 @@ final class MathInference {
         return SymbolicShape.of(s.dims().subList(0, s.rank() - 2));
     }
 
-    private static void gemm(InferenceContext ctx) {
+    static void gemm(InferenceContext ctx) {
         TensorType a = ctx.tensorType(0);
         TensorType b = ctx.tensorType(1);
         if (a == null) {

@@ -40,6 +40,7 @@ public final class OpRegistry {
         TensorInference.register(reg);
         NnInference.register(reg);
         MathInference.register(reg);
+        KilnInference.register(reg);
         try (InputStream in = OpRegistry.class.getResourceAsStream("opset-versions.tsv");
              BufferedReader br = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;

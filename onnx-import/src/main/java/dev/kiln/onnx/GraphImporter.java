@@ -31,12 +31,19 @@ import java.util.Map;
 final class GraphImporter {
     private final TensorCodec tensors;
     private final int maxNesting;
+    private final boolean initializersConstant;
     private Map<String, Integer> opsets = Map.of();
     private Map<String, Function> functions = Map.of();
 
-    GraphImporter(TensorCodec tensors, int maxNesting) {
+    /**
+     * @param initializersConstant true for IR version 3 and older, which list every initializer as
+     *     a graph input too: there the listing is required, not an offer to override, so such
+     *     inputs are dropped and the initializers stay constants (as ONNX Runtime also treats them)
+     */
+    GraphImporter(TensorCodec tensors, int maxNesting, boolean initializersConstant) {
         this.tensors = tensors;
         this.maxNesting = maxNesting;
+        this.initializersConstant = initializersConstant;
     }
 
     static Map<String, Integer> opsets(List<OperatorSetIdProto> imports) {
@@ -91,8 +98,14 @@ final class GraphImporter {
         for (SparseTensorProto s : g.getSparseInitializerList()) {
             b.initializer(s.getValues().getName(), dense(s));
         }
+        java.util.Set<String> initializerNames = new java.util.HashSet<>();
+        for (TensorProto t : g.getInitializerList()) {
+            initializerNames.add(t.getName());
+        }
         for (ValueInfoProto v : g.getInputList()) {
-            b.addInput(valueInfo(v));
+            if (!(initializersConstant && initializerNames.contains(v.getName()))) {
+                b.addInput(valueInfo(v));
+            }
         }
         for (ValueInfoProto v : g.getOutputList()) {
             b.addOutput(valueInfo(v));

@@ -29,6 +29,12 @@ public final class KernelRegistry {
         ReduceKernels.register(r);
         ResizeKernels.register(r);
         QuantizeKernels.register(r);
+        FusedConvKernels.register(r);
+        FusedMatMulKernels.register(r);
+        FusedNormalizationKernels.register(r);
+        GeluKernels.register(r);
+        AttentionKernels.register(r);
+        ElementwiseChainKernels.register(r);
         return r;
     }
 
