@@ -52,7 +52,7 @@ public final class FuseAttention implements RewriteRule {
         Node add = Match.soleProducer(g, s, "Add");
         if (add != null) {
             int i = scoreOperand(add, g);
-            if (i < 0 || !broadcastsTo(g.shape(add.input(1 - i)), scores) || !Match.isFloat(g, add.input(1 - i))) {
+            if (i < 0 || !Match.isFloat(g, add.input(1 - i))) {
                 return null;
             }
             mask = add.input(1 - i);
@@ -73,7 +73,8 @@ public final class FuseAttention implements RewriteRule {
         }
         Node qk = Match.soleProducer(g, s, "MatMul");
         Node pv = Match.soleConsumer(g, softmax.outputs().get(0), "MatMul");
-        if (qk == null || pv == null || !pv.input(0).equals(softmax.outputs().get(0))) {
+        if (qk == null || pv == null || !pv.input(0).equals(softmax.outputs().get(0))
+                || (!mask.isEmpty() && !broadcastsTo(g.shape(mask), g.shape(qk.outputs().get(0))))) {
             return null;
         }
         Node[] q = heads(g, qk.input(0), HEADS_FIRST);
@@ -127,7 +128,7 @@ public final class FuseAttention implements RewriteRule {
      * kernel fails the same way, so that axis is checked when it runs.
      */
     private static boolean broadcastsTo(SymbolicShape mask, SymbolicShape scores) {
-        if (mask == null || mask.rank() > scores.rank()) {
+        if (mask == null || scores == null || scores.rank() != 4 || mask.rank() > 4) {
             return false;
         }
         int off = scores.rank() - mask.rank();
