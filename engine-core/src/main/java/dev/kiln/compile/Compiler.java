@@ -102,6 +102,16 @@ public final class Compiler {
         return hasKernel(n.domain(), n.opType()) && existsAtOpset(n, g.opset(n.domain()));
     }
 
+    /** The position of the first backend that runs {@code domain.opType}, or {@link Integer#MAX_VALUE}. */
+    private int backendRank(String domain, String opType) {
+        for (int i = 0; i < backends.size(); i++) {
+            if (backends.get(i).supports(domain, opType)) {
+                return i;
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
     private boolean hasKernel(String domain, String opType) {
         for (Backend b : backends) {
             if (b.supports(domain, opType)) {
@@ -143,7 +153,7 @@ public final class Compiler {
         if (passes.isEmpty()) {
             return new Optimized(g, a, List.of());
         }
-        OptGraph og = new OptGraph(g, a, analyzer, outerTypes.keySet());
+        OptGraph og = new OptGraph(g, a, analyzer, outerTypes.keySet(), this::backendRank);
         List<PassReport> reports = new PassManager(passes, main ? options.dumpPassesDir() : null).run(og);
         return new Optimized(og.graph(), og.analysis(), reports);
     }

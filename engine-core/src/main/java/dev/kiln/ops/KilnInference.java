@@ -27,12 +27,22 @@ final class KilnInference {
         r.add(DOMAIN, "Elementwise", KilnInference::elementwise);
     }
 
+    /** The sum of inputs 0 and 1 with Add's broadcasting, normalized: both outputs have the broadcast shape. */
     private static void skipLayerNorm(InferenceContext ctx) {
-        ValueType t = ctx.inputType(0);
-        if (t != null) {
-            ctx.output(0, t);
-            ctx.output(1, t);
+        TensorType a = ctx.tensorType(0);
+        TensorType b = ctx.tensorType(1);
+        if (a == null) {
+            return;
         }
+        SymbolicShape s;
+        try {
+            s = b == null ? null : Shapes.broadcast(a.shape(), b.shape());
+        } catch (IllegalArgumentException e) {
+            throw ctx.fail(e.getMessage());
+        }
+        ValueType t = ValueType.tensor(a.dtype(), s);
+        ctx.output(0, t);
+        ctx.output(1, t);
     }
 
     /** Q [batch, q_len, heads * head] and V [batch, kv_len, heads * v_head] give [batch, q_len, heads * v_head]. */

@@ -28,7 +28,14 @@ public final class OptGraph {
     /** The domain of Kiln's fused operators. */
     public static final String KILN_DOMAIN = "kiln";
 
+    /** Ranks the backends that would run an operator: lower runs first; {@link Integer#MAX_VALUE} when none can. */
+    @FunctionalInterface
+    public interface BackendRank {
+        int rank(String domain, String opType);
+    }
+
     private final Analyzer analyzer;
+    private final BackendRank backends;
     private final Set<String> outer;
     private final Map<String, Integer> ruleCounts = new LinkedHashMap<>();
     private Graph graph;
@@ -48,7 +55,16 @@ public final class OptGraph {
      * @param outer names visible from enclosing graphs (empty for a main graph)
      */
     public OptGraph(Graph graph, Analysis analysis, Analyzer analyzer, Set<String> outer) {
+        this(graph, analysis, analyzer, outer, (domain, op) -> 0);
+    }
+
+    /**
+     * @param backends which backend would run an operator, so that a fusion never moves work
+     *     to a less preferred backend (see {@link #preferred})
+     */
+    public OptGraph(Graph graph, Analysis analysis, Analyzer analyzer, Set<String> outer, BackendRank backends) {
         this.analyzer = analyzer;
+        this.backends = backends;
         this.outer = Set.copyOf(outer);
         this.graph = graph.toBuilder().nodes(analysis.order()).build();
         this.analysis = analysis;
@@ -168,6 +184,24 @@ public final class OptGraph {
         }
         used.add(name);
         return name;
+    }
+
+    /**
+     * True when every node the patch adds runs on a backend at least as preferred as the best
+     * one among the nodes it removes: a fused operator that only the reference backend has must
+     * not replace operators a faster backend runs.
+     */
+    public boolean preferred(Patch patch) {
+        int best = Integer.MAX_VALUE;
+        for (Node n : patch.removed()) {
+            best = Math.min(best, backends.rank(n.domain(), n.opType()));
+        }
+        for (Node n : patch.added()) {
+            if (backends.rank(n.domain(), n.opType()) > best) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** How many patches each rule (or pass) has applied so far. */

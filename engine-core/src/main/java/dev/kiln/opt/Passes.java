@@ -4,7 +4,9 @@ import dev.kiln.opt.passes.CommonSubexpressionElimination;
 import dev.kiln.opt.passes.ConstantFolding;
 import dev.kiln.opt.passes.DeadCodeElimination;
 import dev.kiln.opt.passes.ShapeSimplification;
+import dev.kiln.opt.rules.FoldAffineIntoBatchNorm;
 import dev.kiln.opt.rules.FoldBatchNormIntoConv;
+import dev.kiln.opt.rules.FoldScaleIntoConv;
 import dev.kiln.opt.rules.FuseActivation;
 import dev.kiln.opt.rules.FuseAttention;
 import dev.kiln.opt.rules.FuseConvBias;
@@ -47,7 +49,8 @@ public final class Passes {
         add(DeadCodeElimination::new);
         add(() -> new RulePass("transpose-reshape", List.of(new MergeTransposes(), new RemoveIdentityTranspose(),
                 new SinkTranspose(), new MergeReshapes(), new RemoveNoOpReshape())));
-        add(() -> new RulePass("conv-batchnorm", List.of(new FoldBatchNormIntoConv())));
+        add(() -> new RulePass("conv-batchnorm", List.of(new FoldBatchNormIntoConv(), new FoldAffineIntoBatchNorm(),
+                new FoldScaleIntoConv())));
         add(() -> new RulePass("layer-norm", List.of(new FuseLayerNorm())));
         add(() -> new RulePass("gelu", List.of(new FuseGeluErf(), new FuseGeluTanh())));
         add(() -> new RulePass("attention", List.of(new FuseAttention())));

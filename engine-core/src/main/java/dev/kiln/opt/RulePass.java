@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * A pass made of rewrite rules: visits the nodes in execution order, offers each to the rules
- * rooted at its op type, applies the first patch returned, and sweeps again until a sweep
- * changes nothing. Rules are tried in the order given.
+ * rooted at its op type, applies the first patch returned (unless it would move work to a less
+ * preferred backend, see {@link OptGraph#preferred}), and sweeps again until a sweep changes
+ * nothing. Rules are tried in the order given.
  */
 public class RulePass implements Pass {
     /** Sweeps before giving up on reaching a fixed point (a rule pair undoing each other). */
@@ -49,7 +50,7 @@ public class RulePass implements Pass {
                         continue;
                     }
                     Patch p = r.match(n, graph);
-                    if (p != null) {
+                    if (p != null && graph.preferred(p)) {
                         graph.apply(p, r.name());
                         any = true;
                         break;

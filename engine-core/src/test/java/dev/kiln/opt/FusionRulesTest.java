@@ -36,6 +36,24 @@ class FusionRulesTest {
         assertEquals(-1.25f, b.getFloat(1), 1e-7);
     }
 
+    @Test
+    void perChannelScalesFoldIntoTheConvAndTheBatchNorm() {
+        TestGraph t = new TestGraph().input("x", 1, 2, 4, 4).floats("w", new long[] {3, 2, 1, 1}, 1)
+                .floats("b", new long[] {3}, 1).floats("s", new long[] {3, 1, 1}, 2, 3, 4)
+                .floats("c", new long[] {1, 3, 1, 1}, 10)
+                .floats("p", new long[] {3}, 1).floats("q", new long[] {3}, 0)
+                .node("Conv", List.of("x", "w", "b"), List.of("y0")).node2("Mul", "y0", "s", "y1")
+                .node("BatchNormalization", List.of("y1", "p", "q", "q", "p"), List.of("y2"))
+                .node2("Mul", "s", "y2", "y3").node2("Add", "y3", "c", "y").output("y");
+        Compiler.Optimized o = t.optimize("conv-batchnorm", "epilogue");
+        assertEquals(Map.of("Conv", 1), TestGraph.ops(o.graph()));
+        Node conv = TestGraph.only(o.graph(), "Conv");
+        // Channel 1: scaled by 3, batch-normalized with var 1 (so by 1/sqrt(1 + 1e-5)), scaled by 3, shifted by 10.
+        double a = 1 / Math.sqrt(1 + 1e-5);
+        assertEquals(3 * a * 3, o.graph().initializers().get(conv.input(1)).getFloat(2), 1e-5);
+        assertEquals(3 * a * 3 + 10, o.graph().initializers().get(conv.input(2)).getFloat(1), 1e-5);
+    }
+
     private static TestGraph spelledLayerNorm(TestGraph t, String x, String y) {
         return t.floats("gamma", new long[] {8}).floats("beta", new long[] {8}, 0.5f).scalar("two", 2).scalar("eps", 1e-5f)
                 .node("ReduceMean", x, "mean", "axes", new long[] {-1})
@@ -186,6 +204,21 @@ class FusionRulesTest {
         assertEquals(List.of("x", "w", "b"), f.inputs());
         assertEquals("Relu", f.attrString("activation", ""));
         assertEquals(1, g.nodes().size());
+    }
+
+    @Test
+    void noFusionMovesWorkToALessPreferredBackend() {
+        dev.kiln.backend.Backend fastMatMul = new TestGraph.EvalBackend() {
+            @Override
+            public boolean supports(String domain, String opType) {
+                return domain.isEmpty() && opType.equals("MatMul");
+            }
+        };
+        TestGraph t = new TestGraph().input("x", 4, 6).floats("w", new long[] {6, 5}).floats("b", new long[] {5})
+                .node2("MatMul", "x", "w", "m").node2("Add", "m", "b", "y").output("y");
+        Graph g = new Compiler("test", dev.kiln.Options.defaults().passes("epilogue"),
+                List.of(fastMatMul, new TestGraph.EvalBackend())).optimize(t.build()).graph();
+        assertEquals(Map.of("Add", 1, "MatMul", 1), TestGraph.ops(g));
     }
 
     @Test

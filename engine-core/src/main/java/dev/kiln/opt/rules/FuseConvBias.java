@@ -58,7 +58,7 @@ public final class FuseConvBias implements RewriteRule {
     }
 
     /** True when {@code c}, aligned right against {@code out}, has its only non-1 dim on the channel axis 1. */
-    private static boolean perChannel(Shape c, SymbolicShape out) {
+    static boolean perChannel(Shape c, SymbolicShape out) {
         int off = out.rank() - c.rank();
         if (off < 0 || out.rank() < 3 || !out.dim(1).isKnown() || c.size() != out.dim(1).value()) {
             return false;

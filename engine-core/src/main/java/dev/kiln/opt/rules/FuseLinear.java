@@ -32,12 +32,20 @@ public final class FuseLinear implements RewriteRule {
         for (int i = 0; i < 2; i++) {
             Node mm = Match.soleProducer(g, add.input(i), "MatMul");
             String bias = add.input(1 - i);
-            if (mm != null && Match.isFloat(g, add.input(i), bias) && alongLastAxis(g.shape(bias), g.shape(add.input(i)))) {
+            if (mm != null && Match.isFloat(g, add.input(i), bias) && matrices(g, mm)
+                    && alongLastAxis(g.shape(bias), g.shape(add.input(i)))) {
                 return Patch.replace(Match.kiln(mm.name(), "FusedMatMul", List.of(mm.input(0), mm.input(1), bias),
                         add.outputs(), List.of()), mm, add);
             }
         }
         return null;
+    }
+
+    /** True when both operands have at least two dims, so the output's last axis is B's columns. */
+    private static boolean matrices(OptGraph g, Node mm) {
+        SymbolicShape a = g.shape(mm.input(0));
+        SymbolicShape b = g.shape(mm.input(1));
+        return a != null && b != null && a.rank() >= 2 && b.rank() >= 2;
     }
 
     /** True when {@code bias} only varies along the last axis of {@code out} and does not grow it. */

@@ -60,6 +60,17 @@ class FusedConvKernelsTest {
                 .check("kiln.FusedConv", 0, "epilogue");
     }
 
+    @Test
+    void caffeStyleScaleAndShiftAfterBatchNormMatch() {
+        int seed = 200;
+        for (long[] c : CASES) {
+            FusionCheck k = conv(seed++, c, true, "bn");
+            k.weight("s", 1, 1, c[2], 1, 1).weight("t", 1, 1, c[2], 1, 1).node2("Mul", "bn", "s", "m")
+                    .node2("Add", "m", "t", "a").node("Relu", "a", "y").output("y")
+                    .check("kiln.FusedConv", 1e-5, "conv-batchnorm", "epilogue");
+        }
+    }
+
     private static long[] outShape(long[] c) {
         long h = (c[3] + 2 * c[7] - c[5]) / c[6] + 1;
         long w = (c[4] + 2 * c[7] - c[5]) / c[6] + 1;
