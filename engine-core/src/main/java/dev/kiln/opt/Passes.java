@@ -10,6 +10,7 @@ import dev.kiln.opt.rules.FoldScaleIntoConv;
 import dev.kiln.opt.rules.FuseActivation;
 import dev.kiln.opt.rules.FuseAttention;
 import dev.kiln.opt.rules.FuseConvBias;
+import dev.kiln.opt.rules.FuseConvHardSwish;
 import dev.kiln.opt.rules.FuseElementwiseChain;
 import dev.kiln.opt.rules.FuseGeluErf;
 import dev.kiln.opt.rules.FuseGeluTanh;
@@ -56,7 +57,7 @@ public final class Passes {
         add(() -> new RulePass("attention", List.of(new FuseAttention())));
         add(() -> new RulePass("skip-layer-norm", List.of(new FuseSkipLayerNorm())));
         add(() -> new RulePass("epilogue", List.of(new FuseConvBias(), new FuseLinear(), new FuseResidualAdd(),
-                new FuseActivation())));
+                new FuseConvHardSwish(), new FuseActivation())));
         add(() -> new RulePass("elementwise-chain", List.of(new FuseElementwiseChain())));
     }
 

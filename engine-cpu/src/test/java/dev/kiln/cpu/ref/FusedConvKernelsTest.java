@@ -71,6 +71,24 @@ class FusedConvKernelsTest {
         }
     }
 
+    @Test
+    void hardSwishSpelledOutMatches() {
+        int seed = 300;
+        for (long[] c : CASES) {
+            for (int opset : new int[] {9, 13}) {
+                FusionCheck k = conv(seed++, c, false, "cx", opset).scalar("three", 3).scalar("six", 6).scalar("zero", 0)
+                        .node2("Add", "cx", "three", "a");
+                if (opset < 11) {
+                    k.node("Clip", "a", "cl", f("min", 0), f("max", 6));
+                } else {
+                    k.node("Clip", java.util.List.of("a", "zero", "six"), java.util.List.of("cl"));
+                }
+                k.node2("Mul", "cx", "cl", "m").node2("Div", "m", "six", "y").output("y")
+                        .check("kiln.FusedConv", 1e-6, "epilogue");
+            }
+        }
+    }
+
     private static long[] outShape(long[] c) {
         long h = (c[3] + 2 * c[7] - c[5]) / c[6] + 1;
         long w = (c[4] + 2 * c[7] - c[5]) / c[6] + 1;
@@ -78,7 +96,11 @@ class FusedConvKernelsTest {
     }
 
     private static FusionCheck conv(long seed, long[] c, boolean batchNorm, String out) {
-        FusionCheck k = new FusionCheck(seed, 14).input("x", 1, c[0], c[1], c[3], c[4])
+        return conv(seed, c, batchNorm, out, 14);
+    }
+
+    private static FusionCheck conv(long seed, long[] c, boolean batchNorm, String out, int opset) {
+        FusionCheck k = new FusionCheck(seed, opset).input("x", 1, c[0], c[1], c[3], c[4])
                 .weight("w", 0.5, c[2], c[1] / c[8], c[5], c[5]).weight("b", 0.1, c[2]);
         List<Attribute> attrs = new ArrayList<>(List.of(ints("kernel_shape", c[5], c[5]), ints("strides", c[6], c[6]),
                 ints("pads", c[7], c[7], c[7], c[7]), i("group", c[8])));
