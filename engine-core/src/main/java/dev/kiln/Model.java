@@ -1,8 +1,8 @@
 package dev.kiln;
 
+import dev.kiln.backend.Backend;
 import dev.kiln.backend.Backends;
 import dev.kiln.compile.Compiler;
-import dev.kiln.compile.Plan;
 import dev.kiln.exec.PlanSession;
 import dev.kiln.graph.Graph;
 import dev.kiln.graph.ModelData;
@@ -72,13 +72,17 @@ public final class Model implements AutoCloseable {
      */
     public Session session(Options options) {
         acquire();
+        List<Backend> backends = List.of();
         try {
-            Plan plan = new Compiler(name, options, Backends.select(options.backends())).compile(data.graph());
-            return new PlanSession(plan, options, this::release);
+            backends = Backends.select(options.backends());
+            Compiler compiler = new Compiler(name, options, backends);
+            return new PlanSession(compiler, data.graph(), options, this::release);
         } catch (KilnException e) {
+            closeAll(backends);
             release();
             throw e.inModel(name);
         } catch (RuntimeException | Error e) {
+            closeAll(backends);
             release();
             throw e;
         }
@@ -86,7 +90,18 @@ public final class Model implements AutoCloseable {
 
     /** The operators of this model that no backend of {@code options} can run, with their nodes. */
     public List<String> unsupportedOperators(Options options) {
-        return new Compiler(name, options, Backends.select(options.backends())).unsupportedOperators(data.graph());
+        List<Backend> backends = Backends.select(options.backends());
+        try {
+            return new Compiler(name, options, backends).unsupportedOperators(data.graph());
+        } finally {
+            closeAll(backends);
+        }
+    }
+
+    private static void closeAll(List<Backend> backends) {
+        for (Backend b : backends) {
+            b.close();
+        }
     }
 
     private synchronized void acquire() {

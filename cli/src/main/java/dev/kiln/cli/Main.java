@@ -26,7 +26,10 @@ public final class Main implements Runnable {
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            boolean verbose = parsed.hasMatchedOption("--verbose");
+            boolean verbose = false;
+            for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+                verbose |= p.hasMatchedOption("--verbose");
+            }
             PrintWriter err = cmd.getErr();
             if (ex instanceof KilnException k) {
                 err.println("kiln: " + k.getMessage());

@@ -28,9 +28,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--passes", description = "Optimization passes: all (default), none, or names (-name removes one; see docs/optimizer.md).", split = ",")
     String[] passes;
 
+    @Option(names = "--device", description = "cpu (default) or cuda: the GPU, with operators it lacks on the CPU; "
+            + "fails when no GPU can be used.")
+    String device;
+
     @Override
     public Integer call() throws Exception {
-        CaseRunner.run(model, inputDir, outputDir, options(threads, backends, passes));
+        CaseRunner.run(model, inputDir, outputDir, Devices.apply(options(threads, backends, passes), device));
         return 0;
     }
 

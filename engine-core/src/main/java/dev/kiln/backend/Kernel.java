@@ -16,4 +16,12 @@ public interface Kernel {
     default int viewOf(int output) {
         return -1;
     }
+
+    /**
+     * Bytes of device scratch this kernel needs while it runs (device kernels only); the
+     * compiler places it in the device arena for the duration of the step.
+     */
+    default long deviceScratchBytes() {
+        return 0;
+    }
 }

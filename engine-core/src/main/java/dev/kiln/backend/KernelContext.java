@@ -62,4 +62,13 @@ public interface KernelContext {
 
     /** Runs a compiled subgraph with the given inputs; returns its outputs (retained). */
     List<Value> run(Subgraph subgraph, List<Value> inputs);
+
+    /**
+     * The device addresses and queue of a step bound to a device backend.
+     *
+     * @throws UnsupportedOperationException for a step that runs on the host
+     */
+    default DeviceStep device() {
+        throw new UnsupportedOperationException("node " + node().describe() + " does not run on a device");
+    }
 }

@@ -6,6 +6,7 @@ import dev.kiln.Options;
 import dev.kiln.UnsupportedOperatorException;
 import dev.kiln.backend.Backend;
 import dev.kiln.backend.BindContext;
+import dev.kiln.backend.Device;
 import dev.kiln.backend.Kernel;
 import dev.kiln.backend.Subgraph;
 import dev.kiln.graph.Graph;
@@ -65,11 +66,27 @@ public final class Compiler {
         this.registry = OpRegistry.standard();
     }
 
-    /** Compiles a main graph. */
+    /** The backends, in the order they are asked; the session that owns this compiler closes them. */
+    public List<Backend> backends() {
+        return backends;
+    }
+
+    /** Compiles a main graph for any input shapes its declared types allow. */
     public Plan compile(Graph graph) {
+        return compile(graph, Map.of());
+    }
+
+    /**
+     * Compiles a main graph for inputs of the given types (usually concrete shapes seen at run
+     * time): shape computations fold away and every buffer of known size gets a place in one
+     * arena.
+     *
+     * @param inputTypes types replacing the declared types of these graph inputs
+     */
+    public Plan compile(Graph graph, Map<String, ValueType> inputTypes) {
         try {
             Unsupported unsupported = new Unsupported();
-            Plan p = compile(graph, Map.of(), unsupported);
+            Plan p = compile(graph, Map.of(), inputTypes, unsupported);
             unsupported.throwIfAny();
             return p;
         } catch (KilnException e) {
@@ -90,13 +107,14 @@ public final class Compiler {
                 u.add(n);
             }
             for (Graph sub : Graph.subgraphs(n)) {
-                collectUnsupported(sub, u);
+                collectUnsupported(inherit(sub, g), u);
             }
         }
     }
 
     private boolean isSupported(Graph g, Node n) {
-        if (g.functions().containsKey(dev.kiln.graph.Function.key(n.domain(), n.opType()))) {
+        if (g.functions().containsKey(dev.kiln.graph.Function.key(n.domain(), n.opType()))
+                || GradientExpander.isGradient(n)) {
             return true;
         }
         return hasKernel(n.domain(), n.opType()) && existsAtOpset(n, g.opset(n.domain()));
@@ -126,10 +144,11 @@ public final class Compiler {
         return s == null || s.versionAt(opset) >= 0;
     }
 
-    private Plan compile(Graph graph, Map<String, ValueType> outerTypes, Unsupported unsupported) {
-        Optimized o = optimize(graph, outerTypes, false);
+    private Plan compile(Graph graph, Map<String, ValueType> outerTypes, Map<String, ValueType> inputTypes,
+                         Unsupported unsupported) {
+        Optimized o = optimize(graph, outerTypes, inputTypes, false);
         Analysis a = o.analysis();
-        return build(o.graph(), a.order(), a.types(), a.constants(), outerTypes, unsupported);
+        return build(o.graph(), a.order(), a.types(), a.constants(), outerTypes, unsupported, outerTypes.isEmpty());
     }
 
     /**
@@ -137,16 +156,22 @@ public final class Compiler {
      * options select (subgraphs are optimized when they are compiled), with what each pass did.
      */
     public Optimized optimize(Graph graph) {
+        return optimize(graph, Map.of());
+    }
+
+    /** {@link #optimize(Graph)} for inputs of the given types (see {@link #compile(Graph, Map)}). */
+    public Optimized optimize(Graph graph, Map<String, ValueType> inputTypes) {
         try {
-            return optimize(graph, Map.of(), true);
+            return optimize(graph, Map.of(), inputTypes, true);
         } catch (KilnException e) {
             throw e.inModel(modelName);
         }
     }
 
-    private Optimized optimize(Graph graph, Map<String, ValueType> outerTypes, boolean main) {
-        Graph g = FunctionInliner.inline(graph, this::hasKernel);
-        GraphAnalyzer analyzer = new GraphAnalyzer(outerTypes);
+    private Optimized optimize(Graph graph, Map<String, ValueType> outerTypes, Map<String, ValueType> inputTypes,
+                               boolean main) {
+        Graph g = GradientExpander.expand(FunctionInliner.inline(graph, this::hasKernel));
+        GraphAnalyzer analyzer = new GraphAnalyzer(outerTypes, inputTypes);
         Analysis a = analyzer.analyze(g);
         List<Pass> passes = new ArrayList<>(Passes.select(options.passes()));
         passes.addAll(options.extraPasses());
@@ -171,9 +196,11 @@ public final class Compiler {
     /** Ordering and type inference for one graph (and the scope that encloses it). */
     private final class GraphAnalyzer implements Analyzer {
         private final Map<String, ValueType> outerTypes;
+        private final Map<String, ValueType> inputTypes;
 
-        GraphAnalyzer(Map<String, ValueType> outerTypes) {
+        GraphAnalyzer(Map<String, ValueType> outerTypes, Map<String, ValueType> inputTypes) {
             this.outerTypes = outerTypes;
+            this.inputTypes = inputTypes;
         }
 
         @Override
@@ -181,7 +208,10 @@ public final class Compiler {
             Map<String, ValueType> types = new HashMap<>(outerTypes);
             Map<String, Tensor> constants = new HashMap<>(g.initializers());
             for (ValueInfo in : g.inputs()) {
-                if (in.type() != null) {
+                ValueType given = inputTypes.get(in.name());
+                if (given != null) {
+                    types.put(in.name(), given);
+                } else if (in.type() != null) {
                     types.put(in.name(), bindDims(in.type()));
                 }
                 // An input may override its initializer, so the initializer is only a default.
@@ -258,7 +288,7 @@ public final class Compiler {
                 continue;
             }
             try {
-                Kernel k = b.bind(new Binding(n, opset, types, consts, Map.of(), null));
+                Kernel k = b.bind(new Binding(n, opset, types, consts, Map.of(), null, null));
                 if (k == null) {
                     continue;
                 }
@@ -284,41 +314,13 @@ public final class Compiler {
     }
 
     private Plan build(Graph g, List<Node> nodes, Map<String, ValueType> types, Map<String, Tensor> constants,
-                       Map<String, ValueType> outerTypes, Unsupported unsupported) {
-        Map<String, Integer> ids = new LinkedHashMap<>();
-        for (ValueInfo in : g.inputs()) {
-            ids.putIfAbsent(in.name(), ids.size());
-        }
-        for (String name : g.initializers().keySet()) {
-            ids.putIfAbsent(name, ids.size());
-        }
-        for (Node n : nodes) {
-            for (String in : TopoSort.reads(n)) {
-                ids.putIfAbsent(in, ids.size());
-            }
-            for (String o : n.outputs()) {
-                if (!o.isEmpty()) {
-                    ids.putIfAbsent(o, ids.size());
-                }
-            }
-        }
-        for (ValueInfo o : g.outputs()) {
-            ids.putIfAbsent(o.name(), ids.size());
-        }
+                       Map<String, ValueType> outerTypes, Unsupported unsupported, boolean planArena) {
+        Values values = Values.of(g, nodes, types, constants);
+        Map<String, Integer> ids = values.ids();
         int count = ids.size();
-        String[] names = new String[count];
-        ids.forEach((k, v) -> names[v] = k);
-        ValueType[] vtypes = new ValueType[count];
-        Tensor[] consts = new Tensor[count];
-        for (int i = 0; i < count; i++) {
-            vtypes[i] = types.get(names[i]);
-            consts[i] = constants.get(names[i]);
-        }
-        // Graph inputs without an initializer default are never constant; with one, the
-        // initializer is the default used when the caller does not supply the input.
-        for (ValueInfo in : g.inputs()) {
-            consts[ids.get(in.name())] = g.initializers().get(in.name());
-        }
+        String[] names = values.names();
+        ValueType[] vtypes = values.types();
+        Tensor[] consts = values.constants();
 
         Set<Integer> defined = new HashSet<>();
         for (ValueInfo in : g.inputs()) {
@@ -332,6 +334,8 @@ public final class Compiler {
         List<Step> steps = new ArrayList<>();
         List<Kernel> kernels = new ArrayList<>();
         List<String> backendNames = new ArrayList<>();
+        List<Device> devices = new ArrayList<>();
+        Backend accelerator = planArena ? accelerator() : null;
         // Everything visible to a subgraph of this graph, with its type where known.
         Map<String, ValueType> scope = new HashMap<>(outerTypes);
         for (String name : names) {
@@ -341,13 +345,15 @@ public final class Compiler {
             int opset = g.opset(n.domain());
             Kernel k = null;
             String bname = null;
+            Device device = Device.CPU;
             if (existsAtOpset(n, opset)) {
                 for (Backend b : backends) {
-                    if (!b.supports(n.domain(), n.opType())) {
+                    if (!b.supports(n.domain(), n.opType())
+                            || (!b.device().hostMemory() && (b != accelerator || !deviceEligible(n, types)))) {
                         continue;
                     }
                     try {
-                        k = b.bind(new Binding(n, opset, types, constants, scope, unsupported));
+                        k = b.bind(new Binding(n, opset, types, constants, scope, unsupported, g));
                     } catch (KilnException e) {
                         throw e.atNode(n.describe());
                     } catch (RuntimeException e) {
@@ -355,6 +361,7 @@ public final class Compiler {
                     }
                     if (k != null) {
                         bname = b.name();
+                        device = b.device();
                         break;
                     }
                 }
@@ -364,6 +371,23 @@ public final class Compiler {
             }
             kernels.add(k);
             backendNames.add(bname);
+            devices.add(device);
+        }
+        Set<String> deviceValues = Set.of();
+        if (devices.stream().anyMatch(d -> !d.hostMemory())) {
+            TransferInsertion.Result placed = TransferInsertion.insert(nodes, kernels, backendNames, devices,
+                    constants.keySet(), g.outputs().stream().map(ValueInfo::name).toList(), types);
+            nodes = placed.nodes();
+            kernels = placed.kernels();
+            backendNames = placed.backends();
+            devices = placed.devices();
+            deviceValues = placed.deviceValues();
+            values = Values.of(g, nodes, types, constants);
+            ids = values.ids();
+            count = ids.size();
+            names = values.names();
+            vtypes = values.types();
+            consts = values.constants();
         }
 
         // Alias roots: a view shares its input's memory.
@@ -440,7 +464,7 @@ public final class Compiler {
             }
             int[] imp = implicit.stream().mapToInt(ids::get).toArray();
             int[] rel = releases.get(s).stream().mapToInt(Integer::intValue).toArray();
-            steps.add(new Step(n, kernels.get(s), backendNames.get(s), in, out, imp, rel));
+            steps.add(new Step(n, kernels.get(s), backendNames.get(s), devices.get(s), in, out, imp, rel));
         }
         List<Integer> outer = new ArrayList<>();
         for (int id = 0; id < count; id++) {
@@ -463,8 +487,128 @@ public final class Compiler {
         for (ValueInfo o : g.outputs()) {
             outputs.add(new ValueInfo(o.name(), types.getOrDefault(o.name(), o.type())));
         }
+        // Buffers whose size inference knows share one arena, placed by liveness. Subgraphs run
+        // inside their node's step and use the pool instead.
+        long[] bytes = new long[count];
+        Arrays.fill(bytes, -1);
+        boolean[] onDevice = new boolean[count];
+        for (String dv : deviceValues) {
+            onDevice[ids.get(dv)] = true;
+        }
+        if (planArena) {
+            for (int id = 0; id < count; id++) {
+                if (root[id] == id && producer[id] >= 0 && !owned[id] && lastUse[id] >= 0 && !onDevice[id]
+                        && !(steps.get(producer[id]).kernel() instanceof Transfer)
+                        && vtypes[id] instanceof ValueType.TensorType tt && tt.shape() != null && tt.shape().isKnown()
+                        && tt.dtype() != dev.kiln.tensor.DType.STRING) {
+                    bytes[id] = tt.dtype().byteSize(tt.shape().toShape().size());
+                }
+            }
+        }
+        int[] last = lastUse.clone();
+        for (int id = 0; id < count; id++) {
+            last[id] = Math.min(last[id], nodes.size());
+        }
+        MemoryPlanner.Placement placement = MemoryPlanner.place(bytes, producer, last);
+        DevicePlan devicePlan = accelerator == null || deviceValues.isEmpty() ? DevicePlan.NONE
+                : DeviceMemoryPlanner.plan(accelerator.runtime(), steps, onDevice, vtypes, root, consts, producer, last);
         return new Plan(modelName, g.name(), names, ids, vtypes, steps, inputs, inputIds, outputs, outputIds,
-                consts, outer.stream().mapToInt(Integer::intValue).toArray(), owned, root, copyOnReturn);
+                consts, outer.stream().mapToInt(Integer::intValue).toArray(), owned, root, copyOnReturn,
+                placement.offsets(), bytes, placement.arenaBytes(), devicePlan);
+    }
+
+    /**
+     * The values of a graph numbered (inputs, initializers, then what the nodes read and write,
+     * then outputs), with their types and constant values.
+     */
+    private record Values(Map<String, Integer> ids, String[] names, ValueType[] types, Tensor[] constants) {
+        static Values of(Graph g, List<Node> nodes, Map<String, ValueType> types, Map<String, Tensor> constants) {
+            Map<String, Integer> ids = new LinkedHashMap<>();
+            for (ValueInfo in : g.inputs()) {
+                ids.putIfAbsent(in.name(), ids.size());
+            }
+            for (String name : g.initializers().keySet()) {
+                ids.putIfAbsent(name, ids.size());
+            }
+            for (Node n : nodes) {
+                for (String in : TopoSort.reads(n)) {
+                    ids.putIfAbsent(in, ids.size());
+                }
+                for (String o : n.outputs()) {
+                    if (!o.isEmpty()) {
+                        ids.putIfAbsent(o, ids.size());
+                    }
+                }
+            }
+            for (ValueInfo o : g.outputs()) {
+                ids.putIfAbsent(o.name(), ids.size());
+            }
+            int count = ids.size();
+            String[] names = new String[count];
+            for (Map.Entry<String, Integer> e : ids.entrySet()) {
+                names[e.getValue()] = e.getKey();
+            }
+            ValueType[] vtypes = new ValueType[count];
+            Tensor[] consts = new Tensor[count];
+            for (int i = 0; i < count; i++) {
+                vtypes[i] = types.get(names[i]);
+                consts[i] = constants.get(names[i]);
+            }
+            // Graph inputs without an initializer default are never constant; with one, the
+            // initializer is the default used when the caller does not supply the input.
+            for (ValueInfo in : g.inputs()) {
+                consts[ids.get(in.name())] = g.initializers().get(in.name());
+            }
+            return new Values(ids, names, vtypes, consts);
+        }
+    }
+
+    /** The first backend of a device that does not use host memory, or {@code null}: one accelerator per session. */
+    private Backend accelerator() {
+        for (Backend b : backends) {
+            if (!b.device().hostMemory()) {
+                if (b.runtime() == null) {
+                    throw new IllegalStateException("backend " + b.name() + " runs on " + b.device() + " but has no runtime");
+                }
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * True when a device backend may take the node: no subgraphs, and every input and output a
+     * non-string tensor of static shape, so the device memory plan is complete at compile time.
+     */
+    private static boolean deviceEligible(Node n, Map<String, ValueType> types) {
+        if (!Graph.subgraphs(n).isEmpty()) {
+            return false;
+        }
+        List<String> io = new ArrayList<>(n.inputs());
+        io.addAll(n.outputs());
+        for (String v : io) {
+            if (!v.isEmpty() && !(types.get(v) instanceof ValueType.TensorType tt && tt.shape() != null
+                    && tt.shape().isKnown() && tt.dtype() != dev.kiln.tensor.DType.STRING)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A subgraph with the enclosing graph's opset imports and functions where it has none of its
+     * own: the model's imports apply to every graph in it, also to subgraphs built without them.
+     */
+    private static Graph inherit(Graph body, Graph enclosing) {
+        if (body.opsets().keySet().containsAll(enclosing.opsets().keySet())
+                && body.functions().keySet().containsAll(enclosing.functions().keySet())) {
+            return body;
+        }
+        Map<String, Integer> opsets = new HashMap<>(enclosing.opsets());
+        opsets.putAll(body.opsets());
+        Map<String, dev.kiln.graph.Function> functions = new HashMap<>(enclosing.functions());
+        functions.putAll(body.functions());
+        return body.toBuilder().opsets(opsets).functions(functions).build();
     }
 
     private static boolean isInput(Graph g, String name) {
@@ -484,15 +628,17 @@ public final class Compiler {
         private final Map<String, Tensor> constants;
         private final Map<String, ValueType> scope;
         private final Unsupported unsupported;
+        private final Graph graph;
 
         Binding(Node node, int opset, Map<String, ValueType> types, Map<String, Tensor> constants,
-                Map<String, ValueType> scope, Unsupported unsupported) {
+                Map<String, ValueType> scope, Unsupported unsupported, Graph graph) {
             this.node = node;
             this.opset = opset;
             this.types = types;
             this.constants = constants;
             this.scope = scope;
             this.unsupported = unsupported;
+            this.graph = graph;
         }
 
         @Override
@@ -530,7 +676,7 @@ public final class Compiler {
             if (unsupported == null) {
                 throw new UnsupportedOperationException("subgraphs are not compiled for constant folding");
             }
-            return Compiler.this.compile(body, scope, unsupported);
+            return Compiler.this.compile(inherit(body, graph), scope, Map.of(), unsupported);
         }
 
         @Override

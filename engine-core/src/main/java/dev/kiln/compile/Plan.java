@@ -28,10 +28,15 @@ public final class Plan implements Subgraph {
     private final boolean[] owned;
     private final int[] root;
     private final boolean[] copyOnReturn;
+    private final long[] arenaOffset;
+    private final long[] arenaBytes;
+    private final long arenaSize;
+    private final DevicePlan device;
 
     Plan(String modelName, String graphName, String[] names, Map<String, Integer> ids, ValueType[] types,
          List<Step> steps, List<ValueInfo> inputs, int[] inputIds, List<ValueInfo> outputs, int[] outputIds,
-         Tensor[] constants, int[] outerIds, boolean[] owned, int[] root, boolean[] copyOnReturn) {
+         Tensor[] constants, int[] outerIds, boolean[] owned, int[] root, boolean[] copyOnReturn,
+         long[] arenaOffset, long[] arenaBytes, long arenaSize, DevicePlan device) {
         this.modelName = modelName;
         this.graphName = graphName;
         this.names = names;
@@ -47,6 +52,10 @@ public final class Plan implements Subgraph {
         this.owned = owned;
         this.root = root;
         this.copyOnReturn = copyOnReturn;
+        this.arenaOffset = arenaOffset;
+        this.arenaBytes = arenaBytes;
+        this.arenaSize = arenaSize;
+        this.device = device;
     }
 
     /** The model this plan belongs to, for error messages. */
@@ -125,8 +134,28 @@ public final class Plan implements Subgraph {
         return root[id];
     }
 
+    /** The offset of value {@code id} in the run arena, or -1 when it is allocated from the pool. */
+    public long arenaOffset(int id) {
+        return arenaOffset[id];
+    }
+
+    /** The bytes reserved for value {@code id} in the run arena (valid when it has an offset). */
+    public long arenaBytes(int id) {
+        return arenaBytes[id];
+    }
+
+    /** The size of the run arena that holds every value with an offset. */
+    public long arenaSize() {
+        return arenaSize;
+    }
+
     /** True when output {@code i} must be copied before it leaves the run (a view or a pass-through). */
     public boolean copyOnReturn(int i) {
         return copyOnReturn[i];
+    }
+
+    /** The device side of the plan (device arena, staging, scratch); its runtime is {@code null} for host-only plans. */
+    public DevicePlan device() {
+        return device;
     }
 }

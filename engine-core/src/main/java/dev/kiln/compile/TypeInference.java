@@ -85,7 +85,7 @@ final class TypeInference {
 
     private static final java.util.Set<String> IMPURE = java.util.Set.of(
             "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
-            "Bernoulli", "If", "Loop", "Scan");
+            "Bernoulli", "Dropout", "If", "Loop", "Scan");
 
     /** True for nodes whose outputs depend on their inputs alone, so they may run at compile time. */
     static boolean isFoldable(Node n) {

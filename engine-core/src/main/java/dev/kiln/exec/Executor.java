@@ -3,16 +3,21 @@ package dev.kiln.exec;
 import dev.kiln.InvalidInputException;
 import dev.kiln.KilnException;
 import dev.kiln.ResourceLimitException;
+import dev.kiln.backend.DeviceQueue;
+import dev.kiln.backend.DeviceStep;
 import dev.kiln.backend.KernelContext;
 import dev.kiln.backend.Parallel;
 import dev.kiln.backend.Subgraph;
+import dev.kiln.compile.DevicePlan;
 import dev.kiln.compile.Plan;
 import dev.kiln.compile.Step;
+import dev.kiln.compile.Transfer;
 import dev.kiln.graph.Node;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Shape;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.Value;
+import dev.kiln.tensor.ValueType;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +25,10 @@ import java.util.List;
 /**
  * Walks a plan's steps. Pooled buffers are taken as kernels allocate and given back after the
  * step the plan marks as their last use; graph outputs live in memory the caller keeps.
+ *
+ * <p>Device steps only enqueue work on the run state's queue. Host steps wait for the
+ * downloads they read; the run waits for the queue before it returns, so the next run of the
+ * state may reuse the device arena and staging memory.
  */
 final class Executor {
     private static final int MAX_DEPTH = 64;
@@ -45,9 +54,12 @@ final class Executor {
                 frame.values[id] = c;
             }
         }
-        for (int i = 0; i < inputs.length; i++) {
-            if (inputs[i] != null) {
+        for (int i = 0; i < plan.inputs().size(); i++) {
+            if (i < inputs.length && inputs[i] != null) {
                 frame.values[plan.inputId(i)] = inputs[i];
+            } else if (plan.constant(plan.inputId(i)) == null) {
+                throw new InvalidInputException("graph '" + plan.graphName() + "' needs its input '"
+                        + plan.inputs().get(i).name() + "'").forTensor(plan.inputs().get(i).name());
             }
         }
         for (int id : plan.outerIds()) {
@@ -57,15 +69,26 @@ final class Executor {
             }
         }
         StepContext ctx = new StepContext(frame, state, depth);
+        boolean failed = true;
         try {
-            for (Step step : plan.steps()) {
+            List<Step> steps = plan.steps();
+            for (int s = 0; s < steps.size(); s++) {
+                Step step = steps.get(s);
                 ctx.step = step;
-                if (profiler == null) {
-                    runStep(ctx, step);
+                ctx.stepIndex = s;
+                if (step.kernel() instanceof Transfer t) {
+                    transfer(ctx, t);
                 } else {
-                    long t0 = System.nanoTime();
-                    runStep(ctx, step);
-                    profiler.step(step, depth, System.nanoTime() - t0);
+                    if (!step.onDevice()) {
+                        ctx.awaitDownloads(step);
+                    }
+                    if (profiler == null) {
+                        runStep(ctx, step);
+                    } else {
+                        long t0 = System.nanoTime();
+                        runStep(ctx, step);
+                        profiler.step(step, depth, System.nanoTime() - t0);
+                    }
                 }
                 for (int r : step.release()) {
                     MemorySegment b = frame.buffers[r];
@@ -75,6 +98,7 @@ final class Executor {
                     }
                 }
             }
+            ctx.finishDownloads();
             List<Value> out = new ArrayList<>(plan.outputs().size());
             for (int i = 0; i < plan.outputs().size(); i++) {
                 Value v = frame.values[plan.outputId(i)];
@@ -84,8 +108,13 @@ final class Executor {
                 }
                 out.add(plan.copyOnReturn(i) && v instanceof Tensor t ? t.copy() : v);
             }
+            failed = false;
             return out;
         } finally {
+            if (failed && ctx.queue != null) {
+                // Work still queued may read staging memory the next run reuses: drain it first.
+                ctx.drainQuietly();
+            }
             for (int id = 0; id < frame.buffers.length; id++) {
                 if (frame.buffers[id] != null) {
                     state.buffers.release(frame.buffers[id]);
@@ -111,6 +140,9 @@ final class Executor {
         } finally {
             ctx.releaseScratch();
         }
+        if (step.onDevice()) {
+            return;
+        }
         int[] outs = step.outputs();
         for (int i = 0; i < outs.length; i++) {
             if (outs[i] >= 0 && ctx.frame.values[outs[i]] == null) {
@@ -120,18 +152,158 @@ final class Executor {
         }
     }
 
+    /**
+     * Performs a copy the compiler inserted. Uploads stage the host bytes in pinned memory, so
+     * the host buffer may be reused at once; downloads land in pinned memory and are waited
+     * for only when a host step reads them (or the run ends).
+     */
+    private static void transfer(StepContext ctx, Transfer t) {
+        Step step = ctx.step;
+        Plan plan = ctx.frame.plan;
+        DevicePlan dp = plan.device();
+        int in = step.inputs()[0];
+        int out = step.outputs()[0];
+        ValueType.TensorType type = (ValueType.TensorType) plan.type(out);
+        Shape shape = type.shape().toShape();
+        long bytes = type.dtype().byteSize(shape.size());
+        long slot = dp.stagingOffset(out);
+        MemorySegment staging = ctx.queue.staging();
+        try {
+            if (t == Transfer.TO_DEVICE) {
+                ctx.awaitDownloads(step);
+                Tensor src = ctx.tensor(0);
+                MemorySegment.copy(src.data(), 0, staging, slot, bytes);
+                ctx.queue.upload(slot, ctx.address(out), bytes);
+            } else {
+                ctx.queue.download(ctx.address(in), slot, bytes);
+                Tensor target = null;
+                if (plan.owned(out)) {
+                    ctx.checkBudget(bytes, out);
+                    target = Tensor.allocate(type.dtype(), shape);
+                    ctx.frame.values[out] = target;
+                } else {
+                    ctx.frame.values[out] = Tensor.wrap(type.dtype(), shape, staging.asSlice(slot, bytes));
+                }
+                ctx.pending.add(new Download(out, slot, bytes, target));
+            }
+        } catch (KilnException e) {
+            throw e.atNode(step.node().describe()).forTensor(plan.name(out));
+        }
+    }
+
+    /** A download enqueued but not yet waited for; {@code target} is the caller-owned copy, if any. */
+    private record Download(int id, long slot, long bytes, Tensor target) {
+    }
+
     /** The kernel's view of the current step; one per frame, re-pointed at each step. */
     private final class StepContext implements KernelContext {
         final Frame frame;
         final RunState state;
         final int depth;
+        final DeviceQueue queue;
+        final List<Download> pending = new ArrayList<>();
         Step step;
+        int stepIndex;
         private final List<MemorySegment> scratch = new ArrayList<>();
+        private final DeviceStep deviceStep = new DeviceStep() {
+            @Override
+            public DeviceQueue queue() {
+                return queue;
+            }
+
+            @Override
+            public long input(int i) {
+                return i < step.inputs().length ? address(step.inputs()[i]) : 0;
+            }
+
+            @Override
+            public long output(int i) {
+                return i < step.outputs().length ? address(step.outputs()[i]) : 0;
+            }
+
+            @Override
+            public long scratch() {
+                long off = frame.plan.device().scratchOffset(stepIndex);
+                return off < 0 ? 0 : queue.arena() + off;
+            }
+        };
 
         StepContext(Frame frame, RunState state, int depth) {
             this.frame = frame;
             this.state = state;
             this.depth = depth;
+            this.queue = frame.plan == state.plan ? state.queue : null;
+        }
+
+        /** The device address of value {@code id}: its alias root's place in the arena, or a constant's copy. */
+        long address(int id) {
+            if (id < 0) {
+                return 0;
+            }
+            int r = frame.plan.root(id);
+            Tensor c = frame.plan.constant(r);
+            if (c != null) {
+                return frame.plan.device().runtime().constant(c);
+            }
+            return queue.arena() + frame.plan.device().offset(r);
+        }
+
+        @Override
+        public DeviceStep device() {
+            if (!step.onDevice() || queue == null) {
+                return KernelContext.super.device();
+            }
+            return deviceStep;
+        }
+
+        /** Waits for the downloads a host step is about to read. */
+        void awaitDownloads(Step s) {
+            if (pending.isEmpty()) {
+                return;
+            }
+            for (Download d : pending) {
+                if (reads(s, d.id())) {
+                    finishDownloads();
+                    return;
+                }
+            }
+        }
+
+        private static boolean reads(Step s, int id) {
+            for (int i : s.inputs()) {
+                if (i == id) {
+                    return true;
+                }
+            }
+            for (int i : s.implicitInputs()) {
+                if (i == id) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Synchronizes the queue once and completes every pending download. */
+        void finishDownloads() {
+            if (queue == null) {
+                return;
+            }
+            queue.synchronize();
+            for (Download d : pending) {
+                if (d.target() != null) {
+                    MemorySegment.copy(queue.staging(), d.slot(), d.target().data(), 0, d.bytes());
+                }
+            }
+            pending.clear();
+        }
+
+        void drainQuietly() {
+            pending.clear();
+            try {
+                queue.synchronize();
+            } catch (RuntimeException e) {
+                // The run already failed; its own error is the one reported.
+            }
         }
 
         @Override
@@ -183,6 +355,9 @@ final class Executor {
             } else if (dtype == DType.STRING || frame.plan.owned(id)) {
                 checkBudget(dtype.byteSize(shape.size()), id);
                 t = Tensor.allocate(dtype, shape);
+            } else if (frame.plan == state.plan && frame.plan.arenaOffset(id) >= 0
+                    && dtype.byteSize(shape.size()) <= frame.plan.arenaBytes(id)) {
+                t = Tensor.wrap(dtype, shape, state.arena.asSlice(frame.plan.arenaOffset(id), dtype.byteSize(shape.size())));
             } else {
                 long bytes = dtype.byteSize(shape.size());
                 MemorySegment seg = state.buffers.acquire(bytes, "'" + frame.plan.name(id) + "'");
@@ -198,7 +373,7 @@ final class Executor {
             return t;
         }
 
-        private void checkBudget(long bytes, int id) {
+        void checkBudget(long bytes, int id) {
             if (bytes > state.budget()) {
                 throw new ResourceLimitException("allocating " + bytes + " bytes would exceed the session's memory budget of "
                         + state.budget() + " bytes").forTensor(frame.plan.name(id));

@@ -4,7 +4,10 @@ import dev.kiln.InvalidInputException;
 import dev.kiln.KilnException;
 import dev.kiln.Options;
 import dev.kiln.Session;
+import dev.kiln.backend.Backend;
+import dev.kiln.compile.Compiler;
 import dev.kiln.compile.Plan;
+import dev.kiln.graph.Graph;
 import dev.kiln.graph.ValueInfo;
 import dev.kiln.tensor.Dim;
 import dev.kiln.tensor.Tensor;
@@ -15,32 +18,46 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The session behind {@link dev.kiln.Model#session}: a compiled plan, a worker pool, and a pool
- * of run states. Runs hold a read lock; {@link #close()} takes the write lock, so it waits for
+ * The session behind {@link dev.kiln.Model#session}: the graph compiled once for its declared
+ * types, then again for each set of input shapes seen at run time (so shape computations fold
+ * away and intermediates get fixed places in one arena), a worker pool, and a pool of run
+ * states per plan. Runs hold a read lock; {@link #close()} takes the write lock, so it waits for
  * runs in flight and later runs fail.
  */
 public final class PlanSession implements Session {
+    /** Specialized plans kept per session; the least recently used is dropped beyond this. */
+    private static final int PLAN_CACHE = 16;
+
     private final Plan plan;
+    private final Graph graph;
+    private final Compiler compiler;
     private final Options options;
     private final WorkerPool workers;
     private final Executor executor;
-    private final ConcurrentLinkedQueue<RunState> states = new ConcurrentLinkedQueue<>();
+    private final Map<String, Plan> specialized = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<Plan, ConcurrentLinkedQueue<RunState>> states = new ConcurrentHashMap<>();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final List<ValueInfo> inputs;
     private final Runnable onClose;
     private volatile boolean closed;
 
     /**
-     * @param plan the compiled main graph
+     * Compiles {@code graph} for its declared input types and opens a session on it.
+     *
+     * @param compiler the compiler (model name, options, backends)
+     * @param graph the main graph
      * @param options the session options
      * @param onClose called once when the session closes (releases the model)
      */
-    public PlanSession(Plan plan, Options options, Runnable onClose) {
-        this.plan = plan;
+    public PlanSession(Compiler compiler, Graph graph, Options options, Runnable onClose) {
+        this.plan = compiler.compile(graph);
+        this.graph = graph;
+        this.compiler = compiler;
         this.options = options;
         this.workers = new WorkerPool(options.threads(), "kiln-" + plan.modelName());
         this.executor = new Executor(workers, options.profiler());
@@ -54,7 +71,7 @@ public final class PlanSession implements Session {
         this.inputs = List.copyOf(required);
     }
 
-    /** The compiled plan. */
+    /** The plan compiled for the declared input types. */
     public Plan plan() {
         return plan;
     }
@@ -91,24 +108,77 @@ public final class PlanSession implements Session {
                 throw new IllegalStateException("session of model " + plan.modelName() + " is closed");
             }
             Value[] args = bindInputs(in);
-            RunState state = states.poll();
+            Plan p = planFor(args);
+            ConcurrentLinkedQueue<RunState> pool = states.computeIfAbsent(p, k -> new ConcurrentLinkedQueue<>());
+            RunState state = pool.poll();
             if (state == null) {
-                state = new RunState(options.memoryBudget());
+                state = new RunState(p, options.memoryBudget());
             }
             try {
-                List<Value> outs = executor.run(plan, args, null, state, 0);
+                List<Value> outs = executor.run(p, args, null, state, 0);
                 Map<String, Value> r = new LinkedHashMap<>();
                 for (int i = 0; i < outs.size(); i++) {
-                    r.put(plan.outputs().get(i).name(), outs.get(i));
+                    r.put(p.outputs().get(i).name(), outs.get(i));
                 }
                 return r;
             } finally {
-                states.add(state);
+                if (states.get(p) == pool) {
+                    pool.add(state);
+                } else {
+                    state.close();
+                }
             }
         } catch (KilnException e) {
             throw e.inModel(plan.modelName());
         } finally {
             lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The plan for these inputs: compiled for their exact shapes when every input is a tensor,
+     * else the general plan.
+     */
+    private Plan planFor(Value[] args) {
+        StringBuilder key = new StringBuilder();
+        Map<String, ValueType> types = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] == null) {
+                key.append("-;");
+                continue;
+            }
+            if (!(args[i] instanceof Tensor t)) {
+                return plan;
+            }
+            key.append(t.dtype()).append(t.shape()).append(';');
+            types.put(plan.inputs().get(i).name(), t.type());
+        }
+        String k = key.toString();
+        synchronized (specialized) {
+            Plan p = specialized.get(k);
+            if (p != null) {
+                return p;
+            }
+        }
+        Plan p = compiler.compile(graph, types);
+        synchronized (specialized) {
+            Plan raced = specialized.putIfAbsent(k, p);
+            if (raced != null) {
+                return raced;
+            }
+            if (specialized.size() > PLAN_CACHE) {
+                var eldest = specialized.entrySet().iterator();
+                Plan dropped = eldest.next().getValue();
+                eldest.remove();
+                ConcurrentLinkedQueue<RunState> q = states.remove(dropped);
+                if (q != null) {
+                    RunState s;
+                    while ((s = q.poll()) != null) {
+                        s.close();
+                    }
+                }
+            }
+            return p;
         }
     }
 
@@ -189,9 +259,15 @@ public final class PlanSession implements Session {
             }
             closed = true;
             workers.close();
-            RunState s;
-            while ((s = states.poll()) != null) {
-                s.close();
+            for (ConcurrentLinkedQueue<RunState> q : states.values()) {
+                RunState s;
+                while ((s = q.poll()) != null) {
+                    s.close();
+                }
+            }
+            states.clear();
+            for (Backend b : compiler.backends()) {
+                b.close();
             }
         } finally {
             lock.writeLock().unlock();

@@ -1,32 +1,34 @@
 package dev.kiln.exec;
 
 import dev.kiln.backend.Parallel;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A session's worker threads. The calling thread always takes part, so a pool of {@code n}
- * threads starts {@code n - 1} workers. Idle workers block on a queue (no spinning); a nested
+ * threads starts {@code n - 1} workers. A worker that runs out of work spins for a short while
+ * (inference issues parallel loops back to back, and waking a parked thread costs tens of
+ * microseconds), then parks until work arrives; an idle session uses no CPU. A nested
  * {@link #forRange} from inside a chunk runs on the calling thread.
  */
 final class WorkerPool implements Parallel, AutoCloseable {
+    /** How long an idle worker keeps looking for work before it parks. */
+    private static final long SPIN_NANOS = 50_000;
     private static final ThreadLocal<Boolean> IN_CHUNK = ThreadLocal.withInitial(() -> false);
 
     private final int threads;
-    private final Thread[] workers;
-    private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+    private final Worker[] workers;
+    private final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
     WorkerPool(int threads, String name) {
         this.threads = threads;
-        this.workers = new Thread[threads - 1];
+        this.workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            Thread t = new Thread(this::work, name + "-" + (i + 1));
-            t.setDaemon(true);
-            workers[i] = t;
-            t.start();
+            workers[i] = new Worker(name + "-" + (i + 1));
+            workers[i].thread.start();
         }
     }
 
@@ -50,6 +52,11 @@ final class WorkerPool implements Parallel, AutoCloseable {
         Job job = new Job(task, n, chunks, Thread.currentThread());
         for (int i = 0; i < chunks - 1; i++) {
             queue.add(job);
+        }
+        for (Worker w : workers) {
+            if (w.sleeping) {
+                LockSupport.unpark(w.thread);
+            }
         }
         job.help();
         job.await();
@@ -76,21 +83,46 @@ final class WorkerPool implements Parallel, AutoCloseable {
         }
     }
 
-    private void work() {
-        while (!closed) {
-            try {
-                queue.take().help();
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
-    }
-
     @Override
     public void close() {
         closed = true;
-        for (Thread t : workers) {
-            t.interrupt();
+        for (Worker w : workers) {
+            LockSupport.unpark(w.thread);
+        }
+    }
+
+    /** A worker thread: takes jobs from the queue, spins briefly when there are none, then parks. */
+    private final class Worker implements Runnable {
+        final Thread thread;
+        volatile boolean sleeping;
+
+        Worker(String name) {
+            thread = new Thread(this, name);
+            thread.setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (!closed) {
+                Job job = queue.poll();
+                if (job != null) {
+                    job.help();
+                    continue;
+                }
+                long deadline = System.nanoTime() + SPIN_NANOS;
+                while ((job = queue.peek()) == null && System.nanoTime() < deadline && !closed) {
+                    Thread.onSpinWait();
+                }
+                if (job != null) {
+                    continue;
+                }
+                sleeping = true;
+                // Re-check after announcing sleep: a submitter that saw us awake did not unpark us.
+                if (queue.isEmpty() && !closed) {
+                    LockSupport.park(this);
+                }
+                sleeping = false;
+            }
         }
     }
 
@@ -132,12 +164,12 @@ final class WorkerPool implements Parallel, AutoCloseable {
         }
 
         void await() {
-            int spins = 0;
+            long deadline = System.nanoTime() + SPIN_NANOS;
             while (remaining.get() > 0) {
-                if (spins++ < 2000) {
+                if (System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 } else {
-                    LockSupport.parkNanos(this, 50_000);
+                    LockSupport.parkNanos(this, 100_000);
                 }
             }
         }

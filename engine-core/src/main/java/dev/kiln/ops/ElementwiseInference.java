@@ -121,7 +121,8 @@ final class ElementwiseInference {
         TensorType t = ctx.tensorType(0);
         if (t != null) {
             ctx.output(0, t);
-            ctx.output(1, ValueType.tensor(DType.BOOL, t.shape()));
+            // The mask is bool from opset 10; before, it has the input's type.
+            ctx.output(1, ValueType.tensor(ctx.opset() < 10 ? t.dtype() : DType.BOOL, t.shape()));
         }
     }
 }

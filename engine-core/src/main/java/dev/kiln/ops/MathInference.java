@@ -9,7 +9,7 @@ import dev.kiln.tensor.ValueType.TensorType;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Inference for matrix products and reductions. */
+/** Inference for matrix products, Einsum, Det and reductions. */
 final class MathInference {
     private MathInference() {
     }
@@ -19,6 +19,66 @@ final class MathInference {
         r.onnx(MathInference::gemm, "Gemm");
         r.onnx(MathInference::reduce, "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
                 "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin");
+        r.onnx(MathInference::einsum, "Einsum");
+        r.onnx(MathInference::det, "Det");
+        r.onnx(ElementwiseInference::sameAsInput0, "CumProd");
+    }
+
+    private static void einsum(InferenceContext ctx) {
+        TensorType first = ctx.tensorType(0);
+        if (first == null) {
+            return;
+        }
+        int n = ctx.inputCount();
+        int[] ranks = new int[n];
+        for (int i = 0; i < n; i++) {
+            TensorType t = ctx.tensorType(i);
+            if (t == null || t.shape() == null) {
+                ctx.output(0, ValueType.tensor(first.dtype()));
+                return;
+            }
+            ranks[i] = t.shape().rank();
+        }
+        EinsumEquation.Labels labels;
+        try {
+            labels = EinsumEquation.parse(ctx.node().attrString("equation", "")).resolve(ranks);
+        } catch (IllegalArgumentException e) {
+            throw ctx.fail(e.getMessage());
+        }
+        // A label's size is any input's size other than 1 (those stretch), else 1.
+        Dim[] size = new Dim[labels.labelCount()];
+        for (int i = 0; i < n; i++) {
+            int[] ax = labels.inputAxes()[i];
+            for (int d = 0; d < ax.length; d++) {
+                Dim dim = ctx.tensorType(i).shape().dim(d);
+                Dim cur = size[ax[d]];
+                if (cur == null || cur.isKnown() && cur.value() == 1 || dim.isKnown() && dim.value() != 1) {
+                    size[ax[d]] = dim;
+                } else if (!cur.isKnown() && !(dim.isKnown() && dim.value() == 1) && !cur.equals(dim)) {
+                    size[ax[d]] = Dim.UNKNOWN;
+                }
+            }
+        }
+        List<Dim> out = new ArrayList<>();
+        for (int l : labels.output()) {
+            out.add(size[l]);
+        }
+        ctx.output(0, ValueType.tensor(first.dtype(), SymbolicShape.of(out)));
+    }
+
+    private static void det(InferenceContext ctx) {
+        TensorType x = ctx.tensorType(0);
+        if (x == null) {
+            return;
+        }
+        if (x.shape() == null) {
+            ctx.output(0, ValueType.tensor(x.dtype()));
+            return;
+        }
+        if (x.shape().rank() < 2) {
+            throw ctx.fail("Det input must be [*, M, M], got " + x.shape());
+        }
+        ctx.output(0, ValueType.tensor(x.dtype(), SymbolicShape.of(x.shape().dims().subList(0, x.shape().rank() - 2))));
     }
 
     static void matMul(InferenceContext ctx) {

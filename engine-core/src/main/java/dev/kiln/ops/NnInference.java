@@ -18,7 +18,9 @@ final class NnInference {
         r.onnx(NnInference::conv, "Conv", "ConvInteger", "QLinearConv");
         r.onnx(NnInference::pool, "MaxPool", "AveragePool", "LpPool");
         r.onnx(NnInference::globalPool, "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool");
-        r.onnx(ElementwiseInference::sameAsInput0, "BatchNormalization", "GroupNormalization", "RMSNormalization");
+        r.onnx(ElementwiseInference::sameAsInput0, "BatchNormalization", "GroupNormalization", "LpNormalization",
+                "SwiGLU");
+        r.onnx(NnInference::rmsNorm, "RMSNormalization");
         r.onnx(NnInference::layerNorm, "LayerNormalization");
         r.onnx(NnInference::resize, "Resize");
     }
@@ -145,6 +147,15 @@ final class NnInference {
         ValueType stats = ValueType.tensor(stash == null ? DType.FLOAT : stash, SymbolicShape.of(reduced));
         ctx.output(1, stats);
         ctx.output(2, stats);
+    }
+
+    /** X's shape in the scale's type (the two may differ). */
+    private static void rmsNorm(InferenceContext ctx) {
+        TensorType x = ctx.tensorType(0);
+        TensorType scale = ctx.tensorType(1);
+        if (x != null) {
+            ctx.output(0, ValueType.tensor(scale != null ? scale.dtype() : x.dtype(), x.shape()));
+        }
     }
 
     private static void resize(InferenceContext ctx) {

@@ -40,6 +40,19 @@ public final class OpRegistry {
         TensorInference.register(reg);
         NnInference.register(reg);
         MathInference.register(reg);
+        IndexingInference.register(reg);
+        LayoutInference.register(reg);
+        SignalInference.register(reg);
+        LossInference.register(reg);
+        AttentionInference.register(reg);
+        RecurrentInference.register(reg);
+        ControlFlowInference.register(reg);
+        SequenceInference.register(reg);
+        StringInference.register(reg);
+        MlInference.register(reg);
+        RandomInference.register(reg);
+        VisionInference.register(reg);
+        QuantizeInference.register(reg);
         KilnInference.register(reg);
         try (InputStream in = OpRegistry.class.getResourceAsStream("opset-versions.tsv");
              BufferedReader br = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {

@@ -181,6 +181,29 @@ public final class Shapes {
         return out;
     }
 
+    /**
+     * One axis of Slice: {@code start} and {@code end} (negative counting from the end) clamped
+     * to the axis as the spec says, then the number of elements taken by {@code step}.
+     *
+     * @return {first index, element count}
+     * @throws IllegalArgumentException when {@code step} is 0
+     */
+    public static long[] slice(long dim, long start, long end, long step) {
+        if (step == 0) {
+            throw new IllegalArgumentException("Slice step must not be 0");
+        }
+        long s = start < 0 ? start + dim : start;
+        long e = end < 0 ? end + dim : end;
+        if (step > 0) {
+            s = Math.max(0, Math.min(dim, s));
+            e = Math.max(0, Math.min(dim, e));
+            return new long[] {s, Math.max(0, Math.ceilDiv(e - s, step))};
+        }
+        s = Math.max(0, Math.min(dim - 1, s));
+        e = Math.max(-1, Math.min(dim - 1, e));
+        return new long[] {s, Math.max(0, Math.ceilDiv(s - e, -step))};
+    }
+
     /** The dims of a symbolic shape as a list, for building new shapes. */
     static List<Dim> list(SymbolicShape s) {
         return new ArrayList<>(s.dims());

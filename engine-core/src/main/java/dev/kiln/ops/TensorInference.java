@@ -285,7 +285,7 @@ final class TensorInference {
             return;
         }
         int rank = first.shape().rank();
-        long axisAttr = ctx.node().attrInt("axis", Long.MIN_VALUE);
+        long axisAttr = ctx.node().attrInt("axis", ctx.opset() < 4 ? 1 : Long.MIN_VALUE);
         if (axisAttr == Long.MIN_VALUE) {
             throw ctx.fail("Concat requires the 'axis' attribute");
         }

@@ -158,7 +158,8 @@ public final class MiniFloat {
             case IEEE -> (negative ? signBit : 0) | (((1 << expBits) - 1) << mantBits) | (1 << (mantBits - 1));
             case FN -> (negative ? signBit : 0) | (signBit - 1);
             case FNUZ -> signBit;
-            case NONE -> maxCode;
+            // No NaN code: ONNX's reference conversion (ml_dtypes) gives the zero of the opposite sign.
+            case NONE -> negative ? 0 : signBit;
         };
     }
 

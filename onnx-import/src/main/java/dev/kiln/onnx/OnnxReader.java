@@ -2,6 +2,7 @@ package dev.kiln.onnx;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.kiln.ModelFormatException;
 import dev.kiln.graph.Graph;
 import dev.kiln.graph.ModelData;
@@ -12,7 +13,6 @@ import dev.kiln.onnx.proto.Onnx.StringStringEntryProto;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -49,8 +49,7 @@ public final class OnnxReader implements ModelReader {
                 }
                 mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             }
-            ModelData data = parse(mapped.asByteBuffer(), new ExternalData(file, arena), limits, arena);
-            return data;
+            return parse(mapped, new ExternalData(file, arena), limits, arena);
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -62,14 +61,17 @@ public final class OnnxReader implements ModelReader {
      * and by the fuzz tests.
      */
     public static ModelData parse(byte[] bytes, ReadLimits limits) {
-        ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
-        return parse(direct, null, limits, null);
+        MemorySegment copy = Arena.ofAuto().allocate(Math.max(1, bytes.length));
+        MemorySegment.copy(bytes, 0, copy, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+        return parse(copy.asSlice(0, bytes.length), null, limits, null);
     }
 
-    private static ModelData parse(ByteBuffer buffer, ExternalData external, ReadLimits limits, AutoCloseable resources) {
+    private static ModelData parse(MemorySegment source, ExternalData external, ReadLimits limits,
+                                   AutoCloseable resources) {
         ModelProto proto;
         try {
-            CodedInputStream in = CodedInputStream.newInstance(buffer);
+            // An immutable wrap plus aliasing makes bytes fields slices of the source, not heap copies.
+            CodedInputStream in = UnsafeByteOperations.unsafeWrap(source.asByteBuffer()).newCodedInput();
             in.enableAliasing(true);
             in.setRecursionLimit(PROTO_RECURSION_LIMIT);
             proto = ModelProto.parseFrom(in);
@@ -89,7 +91,7 @@ public final class OnnxReader implements ModelReader {
             // IR version 1 and 2 files predate opset_import and mean opset 1 of the default domain.
             opsets = Map.of("", 1);
         }
-        TensorCodec tensors = new TensorCodec(external, limits);
+        TensorCodec tensors = new TensorCodec(source, external, limits);
         Graph graph = new GraphImporter(tensors, limits.maxNesting(), proto.getIrVersion() < 4)
                 .importModelGraph(proto.getGraph(), opsets, proto.getFunctionsList());
         Map<String, String> meta = new LinkedHashMap<>();

@@ -74,7 +74,7 @@ public final class OnnxValues {
 
     /** Reads a tensor from a TensorProto message. */
     public static Tensor tensor(TensorProto p) {
-        Tensor t = new TensorCodec(null, ReadLimits.DEFAULT).read(p);
+        Tensor t = new TensorCodec(null, null, ReadLimits.DEFAULT).read(p);
         // Values read from files must not alias the parse buffer.
         return t.copy();
     }

@@ -20,14 +20,18 @@ import java.nio.charset.StandardCharsets;
  * ({@code float_data}, {@code int32_data}...) are copied.
  */
 final class TensorCodec {
+    private final MemorySegment source;
     private final ExternalData external;
     private final ReadLimits limits;
     private long total;
 
     /**
+     * @param source the memory the message was parsed from with aliasing; {@code raw_data} inside
+     *               it becomes a slice of it (so its lifetime is the source's), anything else is copied
      * @param external resolver for external data, or {@code null} when the source has no folder
      */
-    TensorCodec(ExternalData external, ReadLimits limits) {
+    TensorCodec(MemorySegment source, ExternalData external, ReadLimits limits) {
+        this.source = source;
         this.external = external;
         this.limits = limits;
     }
@@ -85,8 +89,13 @@ final class TensorCodec {
                         + " needs " + bytes).forTensor(name);
             }
             ByteBuffer bb = raw.asReadOnlyByteBuffer();
-            if (bb.isDirect()) {
-                return Tensor.wrap(dtype, shape, MemorySegment.ofBuffer(bb));
+            if (bb.isDirect() && source != null) {
+                // A slice of the source segment, not MemorySegment.ofBuffer: a buffer segment would
+                // outlive an unmapped file and crash the JVM when read after the model is closed.
+                long at = MemorySegment.ofBuffer(bb).address() - source.address();
+                if (at >= 0 && at + bytes <= source.byteSize()) {
+                    return Tensor.wrap(dtype, shape, source.asSlice(at, bytes));
+                }
             }
             Tensor t = Tensor.allocate(dtype, shape);
             MemorySegment.copy(MemorySegment.ofBuffer(bb), 0, t.data(), 0, bytes);

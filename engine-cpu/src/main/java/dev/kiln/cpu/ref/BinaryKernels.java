@@ -66,7 +66,7 @@ final class BinaryKernels {
                 ? (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b : Math::max, false), "Max");
         r.onnx(ctx -> variadic(BinaryKernels::min, t -> isUnsigned64(t)
                 ? (a, b) -> Long.compareUnsigned(a, b) <= 0 ? a : b : Math::min, false), "Min");
-        r.onnx(ctx -> binary((x, s) -> x < 0 ? s * x : x, t -> (x, s) -> x < 0 ? s * x : x, false), "PRelu");
+        r.onnx(BinaryKernels::prelu, "PRelu");
         r.onnx(ctx -> BinaryKernels::where, "Where");
     }
 
@@ -162,6 +162,10 @@ final class BinaryKernels {
         }
     }
 
+    /**
+     * Pow: the result has the base's type. Integer powers of integers are exact (wrapping like
+     * repeated multiplication); other combinations compute in double and convert.
+     */
     private static Kernel pow() {
         return k -> {
             Tensor a = k.tensor(0);
@@ -169,9 +173,16 @@ final class BinaryKernels {
             Broadcast bc = broadcastOf(k, a, b);
             Tensor y = k.allocate(0, a.dtype(), bc.shape());
             boolean integer = a.dtype().isInteger();
+            boolean exact = integer && b.dtype().isInteger();
             bc.forEachRow((o, len, s, st) -> {
                 for (long i = 0; i < len; i++) {
-                    double v = Math.pow(a.getDouble(s[0] + i * st[0]), b.getDouble(s[1] + i * st[1]));
+                    long ai = s[0] + i * st[0];
+                    long bi = s[1] + i * st[1];
+                    if (exact && b.getLong(bi) >= 0) {
+                        y.setLong(o + i, integerPower(a.getLong(ai), b.getLong(bi)));
+                        continue;
+                    }
+                    double v = Math.pow(a.getDouble(ai), b.getDouble(bi));
                     if (integer) {
                         y.setLong(o + i, (long) v);
                     } else {
@@ -182,6 +193,19 @@ final class BinaryKernels {
         };
     }
 
+    /** {@code base^exp} for {@code exp >= 0} by squaring, wrapping modulo 2^64. */
+    static long integerPower(long base, long exp) {
+        long result = 1;
+        long b = base;
+        for (long e = exp; e > 0; e >>>= 1) {
+            if ((e & 1) != 0) {
+                result *= b;
+            }
+            b *= b;
+        }
+        return result;
+    }
+
     private static Kernel mod(BindContext ctx) {
         boolean fmod = ctx.node().attrInt("fmod", 0) != 0;
         DoubleOp d = fmod ? (a, b) -> a % b : (a, b) -> {
@@ -190,6 +214,33 @@ final class BinaryKernels {
         };
         LongOpFor l = t -> isUnsigned64(t) ? Long::remainderUnsigned : fmod ? (a, b) -> a % b : Math::floorMod;
         return binary(d, l, false);
+    }
+
+    /**
+     * PRelu: the slope broadcasts to X's shape one way. Before opset 7 a 1-D slope that is not a
+     * single value holds one slope per channel (axis 1).
+     */
+    private static Kernel prelu(BindContext b) {
+        boolean perChannel = b.opset() < 7;
+        DoubleOp d = (x, s) -> x < 0 ? s * x : x;
+        LongOpFor l = t -> t.kind() == DType.Kind.UNSIGNED ? (x, s) -> x : (x, s) -> x < 0 ? s * x : x;
+        return k -> {
+            Tensor x = k.tensor(0);
+            Tensor slope = k.tensor(1);
+            if (perChannel && slope.rank() == 1 && slope.size() != 1 && x.rank() >= 2
+                    && slope.shape().dim(0) == x.shape().dim(1)) {
+                long[] dims = new long[x.rank() - 1];
+                java.util.Arrays.fill(dims, 1);
+                dims[0] = slope.size();
+                slope = slope.reshape(Shape.of(dims));
+            }
+            if (!dev.kiln.ops.Shapes.broadcast(x.shape(), slope.shape()).equals(x.shape())) {
+                throw new IllegalArgumentException("PRelu slope " + slope.shape() + " does not broadcast to X "
+                        + x.shape());
+            }
+            Tensor y = k.allocate(0, x.dtype(), x.shape());
+            apply(x, slope, y, Broadcast.to(x.shape(), x.shape(), slope.shape()), d, l, k);
+        };
     }
 
     private static Kernel variadic(DoubleOp d, LongOpFor l, boolean mean) {

@@ -19,7 +19,7 @@ final class DataMovementKernels {
         r.onnx(DataMovementKernels::slice, "Slice");
         r.onnx(DataMovementKernels::gather, "Gather");
         r.onnx(b -> DataMovementKernels::expand, "Expand");
-        r.onnx(b -> DataMovementKernels::tile, "Tile");
+        r.onnx(b -> b.opset() < 6 ? DataMovementKernels::tileAlongAxis : DataMovementKernels::tile, "Tile");
     }
 
     // ------------------------------------------------------------------ Transpose
@@ -96,8 +96,9 @@ final class DataMovementKernels {
 
     // ------------------------------------------------------------------ Concat / Split
 
+    /** Concat: the axis defaults to 1 before opset 4 and is required after. */
     private static Kernel concat(BindContext b) {
-        long axisAttr = b.node().attrInt("axis", Long.MIN_VALUE);
+        long axisAttr = b.node().attrInt("axis", b.opset() < 4 ? 1 : Long.MIN_VALUE);
         return k -> {
             if (axisAttr == Long.MIN_VALUE) {
                 throw new IllegalArgumentException("Concat requires the 'axis' attribute");
@@ -138,6 +139,7 @@ final class DataMovementKernels {
         };
     }
 
+    /** Split: sizes come from the second input (opset 1 and 13 on) or the 'split' attribute. */
     private static Kernel split(BindContext b) {
         long axisAttr = b.node().attrInt("axis", 0);
         long[] splitAttr = b.node().attrInts("split");
@@ -148,7 +150,7 @@ final class DataMovementKernels {
             int axis = Shape.normalizeAxis(axisAttr, x.rank());
             long len = x.shape().dim(axis);
             long[] sizes;
-            if (b.opset() >= 13 && k.hasInput(1)) {
+            if ((b.opset() >= 13 || b.opset() == 1) && k.hasInput(1)) {
                 sizes = k.tensor(1).toLongArray();
             } else if (splitAttr != null) {
                 sizes = splitAttr;
@@ -223,23 +225,10 @@ final class DataMovementKernels {
                 throw new IllegalArgumentException("Slice axis " + a + " repeated");
             }
             seen[a] = true;
-            long dim = x.shape().dim(a);
             long s = steps == null ? 1 : steps[i];
-            if (s == 0) {
-                throw new IllegalArgumentException("Slice step must not be 0");
-            }
-            long start = starts[i] < 0 ? starts[i] + dim : starts[i];
-            long end = ends[i] < 0 ? ends[i] + dim : ends[i];
-            if (s > 0) {
-                start = Math.max(0, Math.min(dim, start));
-                end = Math.max(0, Math.min(dim, end));
-                len[a] = Math.max(0, Math.ceilDiv(end - start, s));
-            } else {
-                start = Math.max(0, Math.min(dim - 1, start));
-                end = Math.max(-1, Math.min(dim - 1, end));
-                len[a] = Math.max(0, Math.ceilDiv(start - end, -s));
-            }
-            st[a] = start;
+            long[] sl = Shapes.slice(x.shape().dim(a), starts[i], ends[i], s);
+            len[a] = sl[1];
+            st[a] = sl[0];
             step[a] = s;
         }
         Shape os = Shape.of(len);
@@ -323,9 +312,25 @@ final class DataMovementKernels {
         });
     }
 
-    private static void tile(KernelContext k) {
+    /** Tile-1: scalar inputs {@code tiles} and {@code axis} repeat the tensor along one axis. */
+    private static void tileAlongAxis(KernelContext k) {
         Tensor x = k.tensor(0);
-        long[] reps = k.tensor(1).toLongArray();
+        Tensor tiles = k.tensor(1);
+        Tensor axisT = k.tensor(2);
+        if (tiles.size() != 1 || axisT.size() != 1) {
+            throw new IllegalArgumentException("Tile-1 tiles and axis must be scalars");
+        }
+        long[] reps = new long[x.rank()];
+        java.util.Arrays.fill(reps, 1);
+        reps[Shape.normalizeAxis(axisT.getLong(0), x.rank())] = tiles.getLong(0);
+        tile(k, x, reps);
+    }
+
+    private static void tile(KernelContext k) {
+        tile(k, k.tensor(0), k.tensor(1).toLongArray());
+    }
+
+    private static void tile(KernelContext k, Tensor x, long[] reps) {
         int rank = x.rank();
         if (reps.length != rank) {
             throw new IllegalArgumentException("Tile repeats has " + reps.length + " values for rank " + rank);

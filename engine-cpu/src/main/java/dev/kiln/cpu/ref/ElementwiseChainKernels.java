@@ -107,6 +107,7 @@ final class ElementwiseChainKernels {
                 case "Min" -> new Step(Op.BINARY, a, b, out, null, (x, y) -> Double.isNaN(x) || Double.isNaN(y) ? Double.NaN
                         : Math.min(x, y));
                 case "Relu" -> new Step(Op.RELU, a, b, out, null, null);
+                case "Abs" -> new Step(Op.UNARY, a, b, out, Math::abs, null);
                 case "Cast" -> {
                     if (n.attrInt("to", 0) != DType.FLOAT.code()) {
                         throw new IllegalArgumentException("Elementwise body casts only to float: " + n.describe());

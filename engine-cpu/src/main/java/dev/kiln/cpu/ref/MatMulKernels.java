@@ -122,7 +122,7 @@ final class MatMulKernels {
                 for (long p = 0; p < kk; p++) {
                     acc += a.getLong(aOff + p * aStep) * b.getLong(bOff + p * bRow + jj * bStep);
                 }
-                y.setLong(yOff + jj, acc);
+                y.setLong(yOff + jj, alpha == 1.0 ? acc : (long) (alpha * acc));
             }
         }
     }
@@ -156,9 +156,17 @@ final class MatMulKernels {
             });
             if (k.hasInput(2) && beta != 0) {
                 Tensor c = k.tensor(2);
+                if (!Shapes.broadcast(y.shape(), c.shape()).equals(y.shape())) {
+                    throw new IllegalArgumentException("Gemm C " + c.shape() + " does not broadcast to " + y.shape());
+                }
+                boolean exact = !y.dtype().isFloat() && beta == 1.0;
                 Broadcast.to(y.shape(), c.shape()).forEachRow((o, len, s, st) -> {
                     for (long i = 0; i < len; i++) {
-                        y.setDouble(o + i, y.getDouble(o + i) + beta * c.getDouble(s[0] + i * st[0]));
+                        if (exact) {
+                            y.setLong(o + i, y.getLong(o + i) + c.getLong(s[0] + i * st[0]));
+                        } else {
+                            y.setDouble(o + i, y.getDouble(o + i) + beta * c.getDouble(s[0] + i * st[0]));
+                        }
                     }
                 });
             }

@@ -7,7 +7,7 @@ import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Shape;
 import dev.kiln.tensor.Tensor;
 
-/** Pooling: MaxPool (with indices), AveragePool, LpPool and their global forms. */
+/** Pooling: MaxPool (with indices), AveragePool, LpPool, their global forms, and MaxUnpool. */
 final class PoolKernels {
     private PoolKernels() {
     }
@@ -21,6 +21,7 @@ final class PoolKernels {
         r.onnx(b -> global(Kind.AVERAGE, 2), "GlobalAveragePool");
         r.onnx(b -> global(Kind.MAX, 2), "GlobalMaxPool");
         r.onnx(b -> global(Kind.LP, b.node().attrInt("p", 2)), "GlobalLpPool");
+        r.onnx(PoolKernels::maxUnpool, "MaxUnpool");
     }
 
     private static Kernel pool(BindContext b, Kind kind) {
@@ -165,5 +166,61 @@ final class PoolKernels {
                 });
             }
         });
+    }
+
+    /**
+     * Scatters each value to the position its index names in a zero output. Indices are flat
+     * positions in the shape the pooling window arithmetic inverts to; an explicit
+     * {@code output_shape} may be larger, and then keeps those coordinates (the extra
+     * elements go at the end of each axis).
+     */
+    private static Kernel maxUnpool(BindContext b) {
+        long[] kernel = b.node().attrInts("kernel_shape");
+        return k -> {
+            Tensor x = k.tensor(0);
+            Tensor idx = k.tensor(1);
+            int rank = x.rank();
+            int n = rank - 2;
+            if (kernel == null || n < 1 || kernel.length != n || !idx.shape().equals(x.shape())) {
+                throw new IllegalArgumentException("MaxUnpool needs X and I of one shape with kernel_shape for each of"
+                        + " its spatial axes, got " + x.shape() + " and " + idx.shape());
+            }
+            long[] strides = ConvGeometry.orOnes(k.node().attrInts("strides"), n);
+            long[] pads = k.node().attrInts("pads");
+            long[] inferred = x.shape().dims();
+            for (int i = 0; i < n; i++) {
+                long pb = pads == null ? 0 : pads[i];
+                long pe = pads == null ? 0 : pads[i + n];
+                inferred[i + 2] = (x.shape().dim(i + 2) - 1) * strides[i] + kernel[i] - pb - pe;
+            }
+            long[] outDims = k.hasInput(2) ? k.tensor(2).toLongArray() : inferred;
+            if (outDims.length != rank || outDims[0] != inferred[0] || outDims[1] != inferred[1]) {
+                throw new IllegalArgumentException("output_shape " + java.util.Arrays.toString(outDims)
+                        + " does not fit X " + x.shape());
+            }
+            Tensor y = k.allocate(0, x.dtype(), Shape.of(outDims));
+            for (long i = 0; i < y.size(); i++) {
+                y.setDouble(i, 0);
+            }
+            long[] from = Shape.of(inferred).strides();
+            long[] to = y.shape().strides();
+            long total = Shape.of(inferred).size();
+            for (long i = 0; i < x.size(); i++) {
+                long at = idx.getLong(i);
+                if (at < 0 || at >= total) {
+                    throw new IllegalArgumentException("index " + at + " is outside the unpooled " + Shape.of(inferred));
+                }
+                long dst = 0;
+                for (int a = 0; a < rank; a++) {
+                    long coord = at / from[a] % inferred[a];
+                    if (coord >= outDims[a]) {
+                        throw new IllegalArgumentException("index " + at + " falls outside output_shape "
+                                + java.util.Arrays.toString(outDims));
+                    }
+                    dst += coord * to[a];
+                }
+                y.setDouble(dst, x.getDouble(i));
+            }
+        };
     }
 }

@@ -10,7 +10,9 @@ import dev.kiln.tensor.Tensor;
 
 /**
  * Linear quantization: QuantizeLinear and DequantizeLinear (per tensor, per axis, blocked),
- * DynamicQuantizeLinear, and the integer product MatMulInteger.
+ * DynamicQuantizeLinear, the integer products MatMulInteger and ConvInteger, and the quantized
+ * QLinearMatMul and QLinearConv. Integer sums are accumulated in double, which is exact for
+ * them.
  */
 final class QuantizeKernels {
     private QuantizeKernels() {
@@ -21,6 +23,9 @@ final class QuantizeKernels {
         r.onnx(QuantizeKernels::quantize, "QuantizeLinear");
         r.onnx(b -> QuantizeKernels::dynamicQuantize, "DynamicQuantizeLinear");
         r.onnx(b -> QuantizeKernels::matMulInteger, "MatMulInteger");
+        r.onnx(b -> QuantizeKernels::qLinearMatMul, "QLinearMatMul");
+        r.onnx(QuantizeKernels::convInteger, "ConvInteger");
+        r.onnx(QuantizeKernels::qLinearConv, "QLinearConv");
     }
 
     /**
@@ -94,6 +99,7 @@ final class QuantizeKernels {
         long block = b.node().attrInt("block_size", 0);
         boolean saturate = b.node().attrInt("saturate", 1) != 0;
         long outputDtype = b.node().attrInt("output_dtype", 0);
+        long precision = b.node().attrInt("precision", 0);
         return k -> {
             Tensor x = k.tensor(0);
             Tensor scale = k.tensor(1);
@@ -101,17 +107,14 @@ final class QuantizeKernels {
             DType outType = zp != null ? zp.dtype() : outputDtype != 0 ? DType.fromCode((int) outputDtype) : DType.UINT8;
             Tensor y = k.allocate(0, outType, x.shape());
             ScaleIndex si = ScaleIndex.of(x.shape(), scale, axis, block);
-            MiniFloat mini = switch (outType) {
-                case FLOAT8E4M3FN -> MiniFloat.E4M3FN;
-                case FLOAT8E4M3FNUZ -> MiniFloat.E4M3FNUZ;
-                case FLOAT8E5M2 -> MiniFloat.E5M2;
-                case FLOAT8E5M2FNUZ -> MiniFloat.E5M2FNUZ;
-                case FLOAT4E2M1 -> MiniFloat.E2M1;
-                default -> null;
-            };
+            MiniFloat mini = miniFloat(outType);
+            // The division happens in the precision type (y_scale's by default): x / scale
+            // landing on .5 in float32 must round half to even from there, not from a double a
+            // hair below it.
+            DType div = precision != 0 ? DType.fromCode((int) precision) : scale.dtype();
             for (long i = 0; i < x.size(); i++) {
                 long s = si.at(i);
-                double q = x.getDouble(i) / scale.getDouble(s);
+                double q = roundTo(div, roundTo(div, x.getDouble(i)) / roundTo(div, scale.getDouble(s)));
                 if (mini != null) {
                     double v = q + (zp == null ? 0 : zp.getDouble(s));
                     int code = mini.encode(v, saturate);
@@ -125,6 +128,16 @@ final class QuantizeKernels {
                     y.setLong(i, clamp(v, outType));
                 }
             }
+        };
+    }
+
+    /** {@code v} rounded to a floating type (unchanged for double and non-float types). */
+    private static double roundTo(DType t, double v) {
+        return switch (t) {
+            case FLOAT -> (float) v;
+            case FLOAT16 -> Float.float16ToFloat(Float.floatToFloat16((float) v));
+            case BFLOAT16 -> Float.intBitsToFloat(Tensor.floatToBfloat16((float) v) << 16);
+            default -> v;
         };
     }
 
@@ -171,35 +184,194 @@ final class QuantizeKernels {
         k.allocate(2, DType.UINT8, Shape.SCALAR).setLong(0, zp);
     }
 
+    /** (a - a_zero_point) x (b - b_zero_point) in int32; zero points per tensor, row of a or column of b. */
     private static void matMulInteger(KernelContext k) {
         Tensor a = k.tensor(0);
         Tensor b = k.tensor(1);
-        Tensor azp = k.hasInput(2) ? k.tensor(2) : null;
-        Tensor bzp = k.hasInput(3) ? k.tensor(3) : null;
-        if (a.rank() < 1 || b.rank() < 1) {
-            throw new IllegalArgumentException("MatMulInteger inputs must not be scalars");
+        Tensor as = shifted(a, k.hasInput(2) ? k.tensor(2) : null, null, true, "a_zero_point");
+        Tensor bs = shifted(b, k.hasInput(3) ? k.tensor(3) : null, null, false, "b_zero_point");
+        Tensor y = k.allocate(0, DType.INT32, matMulShape(a.shape(), b.shape()));
+        matMul(k.parallel(), as, bs, y);
+    }
+
+    /**
+     * Quantized matmul: the dequantized product, requantized with y_scale and y_zero_point.
+     * Scales and zero points are per tensor, per row of a or per column of b.
+     */
+    private static void qLinearMatMul(KernelContext k) {
+        Tensor a = k.tensor(0);
+        Tensor b = k.tensor(3);
+        Tensor as = shifted(a, k.tensor(2), k.tensor(1), true, "a_scale");
+        Tensor bs = shifted(b, k.tensor(5), k.tensor(4), false, "b_scale");
+        Tensor yzp = k.tensor(7);
+        Tensor real = Tensor.allocate(DType.DOUBLE, matMulShape(a.shape(), b.shape()));
+        matMul(k.parallel(), as, bs, real);
+        requantize(real, k.tensor(6), yzp, k.allocate(0, yzp.dtype(), real.shape()));
+    }
+
+    /** Conv of (x - x_zero_point) and (w - w_zero_point), per-tensor or per-output-channel, in int32. */
+    private static Kernel convInteger(BindContext b) {
+        long group = b.node().attrInt("group", 1);
+        long[] kernelShape = b.node().attrInts("kernel_shape");
+        return k -> {
+            Tensor x = k.tensor(0);
+            Tensor w = k.tensor(1);
+            ConvGeometry g = ConvKernels.geometry(k.node(), x, w, group, kernelShape);
+            Tensor xs = shiftedPerChannel(x, k.hasInput(2) ? k.tensor(2) : null, false, "x_zero_point");
+            Tensor ws = shiftedPerChannel(w, k.hasInput(3) ? k.tensor(3) : null, true, "w_zero_point");
+            Tensor y = k.allocate(0, DType.INT32, ConvKernels.outputShape(x, w, g));
+            ConvKernels.convolve(k.parallel(), xs, ws, null, group, g, y);
+        };
+    }
+
+    /**
+     * Quantized conv: the int32 bias is in units of x_scale * w_scale, so it is added to the
+     * integer sum before requantizing with y_scale and y_zero_point.
+     */
+    private static Kernel qLinearConv(BindContext b) {
+        long group = b.node().attrInt("group", 1);
+        long[] kernelShape = b.node().attrInts("kernel_shape");
+        return k -> {
+            Tensor x = k.tensor(0);
+            Tensor w = k.tensor(3);
+            ConvGeometry g = ConvKernels.geometry(k.node(), x, w, group, kernelShape);
+            Tensor xs = shiftedPerChannel(x, k.tensor(2), false, "x_zero_point");
+            Tensor ws = shiftedPerChannel(w, k.tensor(5), true, "w_zero_point");
+            Tensor acc = Tensor.allocate(DType.DOUBLE, ConvKernels.outputShape(x, w, g));
+            ConvKernels.convolve(k.parallel(), xs, ws, k.hasInput(8) ? k.tensor(8) : null, group, g, acc);
+            Tensor xScale = k.tensor(1);
+            Tensor wScale = k.tensor(4);
+            if (xScale.size() != 1 || wScale.size() != 1 && wScale.size() != w.shape().dim(0)) {
+                throw new IllegalArgumentException("x_scale must be a scalar and w_scale a scalar or one per output channel");
+            }
+            long m = w.shape().dim(0);
+            long plane = acc.shape().sizeBetween(2, acc.rank());
+            for (long i = 0; i < acc.size(); i++) {
+                long oc = i / plane % m;
+                acc.setDouble(i, acc.getDouble(i) * xScale.getDouble(0) * wScale.getDouble(wScale.size() == 1 ? 0 : oc));
+            }
+            Tensor yzp = k.tensor(7);
+            requantize(acc, k.tensor(6), yzp, k.allocate(0, yzp.dtype(), acc.shape()));
+        };
+    }
+
+    /**
+     * y = saturate(round(real / y_scale) + y_zero_point) with a per-tensor output scale; float8
+     * outputs are encoded (saturating) instead of rounded.
+     */
+    private static void requantize(Tensor real, Tensor yScale, Tensor yzp, Tensor y) {
+        if (yScale.size() != 1 || yzp.size() != 1) {
+            throw new IllegalArgumentException("y_scale and y_zero_point must be scalars");
         }
+        double s = yScale.getDouble(0);
+        MiniFloat mini = miniFloat(y.dtype());
+        for (long i = 0; i < real.size(); i++) {
+            double q = real.getDouble(i) / s;
+            if (mini != null) {
+                y.data().set(dev.kiln.tensor.Layouts.I8, i, (byte) mini.encode(q + yzp.getDouble(0), true));
+            } else {
+                y.setLong(i, clamp((long) Math.rint(q) + yzp.getLong(0), y.dtype()));
+            }
+        }
+    }
+
+    private static MiniFloat miniFloat(DType t) {
+        return switch (t) {
+            case FLOAT8E4M3FN -> MiniFloat.E4M3FN;
+            case FLOAT8E4M3FNUZ -> MiniFloat.E4M3FNUZ;
+            case FLOAT8E5M2 -> MiniFloat.E5M2;
+            case FLOAT8E5M2FNUZ -> MiniFloat.E5M2FNUZ;
+            case FLOAT4E2M1 -> MiniFloat.E2M1;
+            default -> null;
+        };
+    }
+
+    /**
+     * (t - zero point) * scale as doubles (scale may be null). The zero point and scale are
+     * scalars, or per row of a matrix ({@code rows}: its second-to-last axis) or per column (its
+     * last axis), given as a vector or in a shape broadcastable to t.
+     */
+    private static Tensor shifted(Tensor t, Tensor zp, Tensor scale, boolean rows, String name) {
+        Tensor out = Tensor.allocate(DType.DOUBLE, t.shape());
+        Shape zs = zp == null ? Shape.SCALAR : paramShape(t, zp, rows, name);
+        Shape ss = scale == null ? Shape.SCALAR : paramShape(t, scale, rows, name);
+        if (zp != null && scale != null && zp.size() != scale.size()) {
+            throw new IllegalArgumentException(name + " and its zero point must have one shape");
+        }
+        Broadcast.to(t.shape(), t.shape(), zs, ss).forEachRow((o, len, st, step) -> {
+            for (long i = 0; i < len; i++) {
+                double z = zp == null ? 0 : zp.getDouble(st[1] + i * step[1]);
+                double sc = scale == null ? 1 : scale.getDouble(st[2] + i * step[2]);
+                out.setDouble(o + i, (t.getDouble(st[0] + i * step[0]) - z) * sc);
+            }
+        });
+        return out;
+    }
+
+    private static Shape paramShape(Tensor t, Tensor p, boolean rows, String name) {
+        if (p.size() == 1) {
+            return Shape.SCALAR;
+        }
+        if (t.rank() >= 2 && p.rank() == 1) {
+            long want = t.shape().dim(rows ? -2 : -1);
+            if (p.size() != want) {
+                throw new IllegalArgumentException(name + " " + p.shape() + " does not fit " + t.shape());
+            }
+            return rows ? Shape.of(want, 1) : Shape.of(want);
+        }
+        return p.shape();
+    }
+
+    /** (t - zero point) as doubles; the zero point is a scalar or (weights) one per output channel. */
+    private static Tensor shiftedPerChannel(Tensor t, Tensor zp, boolean perChannel, String name) {
+        Tensor out = Tensor.allocate(DType.DOUBLE, t.shape());
+        long channels = perChannel ? t.shape().dim(0) : 1;
+        if (zp != null && zp.size() != 1 && zp.size() != channels) {
+            throw new IllegalArgumentException(name + " " + zp.shape() + " must be a scalar"
+                    + (perChannel ? " or hold one value per output channel" : ""));
+        }
+        long per = t.size() / Math.max(channels, 1);
+        for (long i = 0; i < t.size(); i++) {
+            double z = zp == null ? 0 : zp.getDouble(zp.size() == 1 ? 0 : i / per);
+            out.setDouble(i, t.getDouble(i) - z);
+        }
+        return out;
+    }
+
+    /** numpy.matmul's result shape (1-D operands promoted and their axis dropped again). */
+    private static Shape matMulShape(Shape sa0, Shape sb0) {
+        if (sa0.rank() < 1 || sb0.rank() < 1) {
+            throw new IllegalArgumentException("matmul operands must not be scalars");
+        }
+        Shape sa = sa0.rank() == 1 ? Shape.of(1, sa0.dim(0)) : sa0;
+        Shape sb = sb0.rank() == 1 ? Shape.of(sb0.dim(0), 1) : sb0;
+        if (sb.dim(-2) != sa.dim(-1)) {
+            throw new IllegalArgumentException("matmul inner dimensions differ: " + sa0 + " x " + sb0);
+        }
+        Shape batch = dev.kiln.ops.Shapes.broadcast(Shape.of(java.util.Arrays.copyOf(sa.dims(), sa.rank() - 2)),
+                Shape.of(java.util.Arrays.copyOf(sb.dims(), sb.rank() - 2)));
+        long[] out = new long[batch.rank() + (sa0.rank() == 1 ? 0 : 1) + (sb0.rank() == 1 ? 0 : 1)];
+        System.arraycopy(batch.dims(), 0, out, 0, batch.rank());
+        int j = batch.rank();
+        if (sa0.rank() != 1) {
+            out[j++] = sa.dim(-2);
+        }
+        if (sb0.rank() != 1) {
+            out[j] = sb.dim(-1);
+        }
+        return Shape.of(out);
+    }
+
+    /** y = a x b with numpy.matmul broadcasting, accumulated in double. */
+    private static void matMul(dev.kiln.backend.Parallel par, Tensor a, Tensor b, Tensor y) {
         Shape sa = a.rank() == 1 ? Shape.of(1, a.shape().dim(0)) : a.shape();
         Shape sb = b.rank() == 1 ? Shape.of(b.shape().dim(0), 1) : b.shape();
         long m = sa.dim(-2);
         long kk = sa.dim(-1);
         long n = sb.dim(-1);
-        if (sb.dim(-2) != kk) {
-            throw new IllegalArgumentException("MatMulInteger inner dimensions differ: " + a.shape() + " x " + b.shape());
-        }
         Shape batchA = Shape.of(java.util.Arrays.copyOf(sa.dims(), sa.rank() - 2));
         Shape batchB = Shape.of(java.util.Arrays.copyOf(sb.dims(), sb.rank() - 2));
         Shape batch = dev.kiln.ops.Shapes.broadcast(batchA, batchB);
-        long[] out = new long[batch.rank() + (a.rank() == 1 ? 0 : 1) + (b.rank() == 1 ? 0 : 1)];
-        System.arraycopy(batch.dims(), 0, out, 0, batch.rank());
-        int j = batch.rank();
-        if (a.rank() != 1) {
-            out[j++] = m;
-        }
-        if (b.rank() != 1) {
-            out[j] = n;
-        }
-        Tensor y = k.allocate(0, DType.INT32, Shape.of(out));
         long[] offA = new long[(int) batch.size()];
         long[] offB = new long[(int) batch.size()];
         Broadcast.to(batch, batchA, batchB).forEachRow((o, len, s, st) -> {
@@ -208,18 +380,16 @@ final class QuantizeKernels {
                 offB[(int) (o + i)] = (s[1] + i * st[1]) * kk * n;
             }
         });
-        k.parallel().forRange(batch.size() * m, 1, (start, end) -> {
+        par.forRange(batch.size() * m, 1, (start, end) -> {
             for (long r = start; r < end; r++) {
                 int bi = (int) (r / m);
                 long i = r % m;
-                long za = azp == null ? 0 : azp.size() == 1 ? azp.getLong(0) : azp.getLong(i);
                 for (long c = 0; c < n; c++) {
-                    long zb = bzp == null ? 0 : bzp.size() == 1 ? bzp.getLong(0) : bzp.getLong(c);
-                    long acc = 0;
+                    double acc = 0;
                     for (long p = 0; p < kk; p++) {
-                        acc += (a.getLong(offA[bi] + i * kk + p) - za) * (b.getLong(offB[bi] + p * n + c) - zb);
+                        acc += a.getDouble(offA[bi] + i * kk + p) * b.getDouble(offB[bi] + p * n + c);
                     }
-                    y.setLong(r * n + c, acc);
+                    y.setDouble(r * n + c, acc);
                 }
             }
         });

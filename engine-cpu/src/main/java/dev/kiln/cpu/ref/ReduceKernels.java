@@ -45,12 +45,41 @@ final class ReduceKernels {
                 Tensor x = k.tensor(0);
                 long[] axes = fromInput ? (k.hasInput(1) ? k.tensor(1).toLongArray() : null) : attrAxes;
                 if ((axes == null || axes.length == 0) && noop) {
-                    x.copyInto(k.allocate(0, x.dtype(), x.shape()));
+                    identity(k, x, op);
                     return;
                 }
                 run(k, x, reducedAxes(axes, x.rank()), keep, op);
             };
         }, name);
+    }
+
+    /**
+     * Reduction over the empty set of axes: each element alone, with the steps around the sum
+     * still applied (ReduceLogSum takes the log, ReduceSumSquare squares, ReduceL1 and ReduceL2
+     * give the magnitude).
+     */
+    private static void identity(KernelContext k, Tensor x, Op op) {
+        Tensor y = k.allocate(0, x.dtype(), x.shape());
+        boolean integer = !x.dtype().isFloat();
+        boolean unsigned = x.dtype().kind() == DType.Kind.UNSIGNED || x.dtype() == DType.BOOL;
+        for (long i = 0; i < x.size(); i++) {
+            if (integer && op != Op.LOG_SUM) {
+                long v = x.getLong(i);
+                y.setLong(i, switch (op) {
+                    case L1, L2 -> unsigned ? v : Math.abs(v);
+                    case SUM_SQUARE -> v * v;
+                    default -> v;
+                });
+                continue;
+            }
+            double v = x.getDouble(i);
+            y.setDouble(i, switch (op) {
+                case L1, L2 -> Math.abs(v);
+                case SUM_SQUARE -> v * v;
+                case LOG_SUM -> Math.log(v);
+                default -> v;
+            });
+        }
     }
 
     private static boolean[] reducedAxes(long[] axes, int rank) {
@@ -82,10 +111,12 @@ final class ReduceKernels {
             default -> 0;
         };
         java.util.Arrays.fill(acc, init);
+        boolean unsigned64 = x.dtype() == DType.UINT64;
         if (integer) {
+            // The empty set's maximum is the type's minimum and vice versa.
             java.util.Arrays.fill(lacc, switch (op) {
-                case MAX -> Long.MIN_VALUE;
-                case MIN -> Long.MAX_VALUE;
+                case MAX -> lowest(x.dtype());
+                case MIN -> highest(x.dtype());
                 case PROD -> 1;
                 default -> 0;
             });
@@ -108,10 +139,12 @@ final class ReduceKernels {
                     || op == Op.L1 || op == Op.SUM_SQUARE)) {
                 long v = x.getLong(xi);
                 lacc[oi] = switch (op) {
-                    case MAX -> Math.max(lacc[oi], v);
-                    case MIN -> Math.min(lacc[oi], v);
+                    case MAX -> (unsigned64 ? Long.compareUnsigned(v, lacc[oi]) : Long.compare(v, lacc[oi])) > 0
+                            ? v : lacc[oi];
+                    case MIN -> (unsigned64 ? Long.compareUnsigned(v, lacc[oi]) : Long.compare(v, lacc[oi])) < 0
+                            ? v : lacc[oi];
                     case PROD -> lacc[oi] * v;
-                    case L1 -> lacc[oi] + Math.abs(v);
+                    case L1 -> lacc[oi] + (x.dtype().kind() == DType.Kind.SIGNED ? Math.abs(v) : v);
                     case SUM_SQUARE -> lacc[oi] + v * v;
                     default -> lacc[oi] + v;
                 };
@@ -130,7 +163,8 @@ final class ReduceKernels {
         });
         for (int i = 0; i < outN; i++) {
             if (integer && op != Op.L2 && op != Op.LOG_SUM && op != Op.LOG_SUM_EXP) {
-                y.setLong(i, op == Op.MEAN ? (count[i] == 0 ? 0 : lacc[i] / count[i]) : lacc[i]);
+                y.setLong(i, op != Op.MEAN ? lacc[i] : count[i] == 0 ? 0
+                        : unsigned64 ? Long.divideUnsigned(lacc[i], count[i]) : lacc[i] / count[i]);
                 continue;
             }
             double v = acc[i];
@@ -142,6 +176,20 @@ final class ReduceKernels {
                 default -> v;
             });
         }
+    }
+
+    /** The smallest value of an integer or bool type (uint64 as its bit pattern). */
+    private static long lowest(DType t) {
+        return t.kind() == DType.Kind.SIGNED ? -(1L << (t.bits() - 1)) : 0;
+    }
+
+    /** The largest value of an integer or bool type (uint64 as its bit pattern, all ones). */
+    private static long highest(DType t) {
+        if (t == DType.BOOL) {
+            return 1;
+        }
+        int bits = t.kind() == DType.Kind.SIGNED ? t.bits() - 1 : t.bits();
+        return bits >= 64 ? -1L : (1L << bits) - 1;
     }
 
     private static long[] outDims(Shape s, boolean[] red, boolean keep) {
@@ -193,6 +241,10 @@ final class ReduceKernels {
         }
     }
 
+    /**
+     * ArgMax and ArgMin. NaN wins over every number in both (as numpy's argmax and argmin
+     * report the first NaN); ties go to the first index, or the last with select_last_index.
+     */
     private static Kernel arg(BindContext b, boolean max) {
         long axisAttr = b.node().attrInt("axis", 0);
         boolean keep = b.node().attrInt("keepdims", 1) != 0;
@@ -202,21 +254,34 @@ final class ReduceKernels {
             int rank = x.rank();
             int axis = Shape.normalizeAxis(axisAttr, rank);
             boolean[] red = new boolean[rank];
-            red[axis] = true;
+            if (rank > 0) {
+                red[axis] = true;
+            }
+            long len = rank == 0 ? 1 : x.shape().dim(axis);
+            if (len == 0) {
+                throw new IllegalArgumentException(k.node().opType() + " over an empty axis has no answer");
+            }
             Tensor y = k.allocate(0, DType.INT64, Shape.of(outDims(x.shape(), red, keep)));
             long outer = x.shape().sizeBetween(0, axis);
-            long len = x.shape().dim(axis);
-            long inner = x.shape().sizeBetween(axis + 1, rank);
+            long inner = rank == 0 ? 1 : x.shape().sizeBetween(axis + 1, rank);
+            boolean floating = x.dtype().isFloat();
+            ElementOrder order = ElementOrder.of(x.dtype());
             for (long o = 0; o < outer; o++) {
                 for (long in = 0; in < inner; in++) {
                     long best = 0;
-                    double bv = x.getDouble(o * len * inner + in);
+                    long bi = o * len * inner + in;
                     for (long i = 1; i < len; i++) {
-                        double v = x.getDouble((o * len + i) * inner + in);
-                        boolean better = max ? (last ? v >= bv : v > bv) : (last ? v <= bv : v < bv);
-                        if (better) {
-                            bv = v;
+                        long xi = (o * len + i) * inner + in;
+                        int c;
+                        if (floating && (Double.isNaN(x.getDouble(xi)) || Double.isNaN(x.getDouble(bi)))) {
+                            // NaN beats numbers whichever way the search goes.
+                            c = Double.isNaN(x.getDouble(bi)) ? (Double.isNaN(x.getDouble(xi)) ? 0 : -1) : 1;
+                        } else {
+                            c = max ? order.compare(x, xi, x, bi) : order.compare(x, bi, x, xi);
+                        }
+                        if (c > 0 || c == 0 && last) {
                             best = i;
+                            bi = xi;
                         }
                     }
                     y.setLong(o * inner + in, best);

@@ -196,7 +196,11 @@ final class ResizeKernels {
                 yield offset + (xr + 0.5) / scale - 0.5;
             }
             case "pytorch_half_pixel" -> lenOut > 1 ? (xr + 0.5) / scale - 0.5 : 0;
-            case "align_corners" -> lenOut == 1 ? 0 : xr * (lenIn - 1) / (double) (lenOut - 1);
+            case "align_corners" -> {
+                // The resized length is lenIn * scale, fractional when it comes from a scale.
+                double resized = lenIn * scale;
+                yield resized == 1 ? 0 : xr * (lenIn - 1) / (resized - 1);
+            }
             case "asymmetric" -> xr / scale;
             case "tf_half_pixel_for_nearest" -> (xr + 0.5) / scale;
             case "tf_crop_and_resize" -> lenOut > 1

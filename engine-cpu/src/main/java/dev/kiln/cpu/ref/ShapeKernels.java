@@ -11,7 +11,7 @@ import java.util.function.Function;
 
 /**
  * Operators that only change how a tensor's memory is read: Reshape, Flatten, Squeeze,
- * Unsqueeze, Identity and inference-mode Dropout return views; Shape and Size describe.
+ * Unsqueeze and Identity return views; Shape and Size describe.
  */
 final class ShapeKernels {
     private ShapeKernels() {
@@ -40,7 +40,6 @@ final class ShapeKernels {
         r.onnx(ShapeKernels::squeeze, "Squeeze");
         r.onnx(ShapeKernels::unsqueeze, "Unsqueeze");
         r.onnx(b -> new View(k -> k.input(0) instanceof Tensor t ? t.shape() : null), "Identity");
-        r.onnx(ShapeKernels::dropout, "Dropout");
         r.onnx(ShapeKernels::shape, "Shape");
         r.onnx(b -> k -> k.allocate(0, DType.INT64, Shape.SCALAR).setLong(0, k.tensor(0).size()), "Size");
     }
@@ -123,34 +122,6 @@ final class ShapeKernels {
             }
             return Shape.of(out);
         });
-    }
-
-    /** Inference-mode Dropout: the input unchanged, and an all-true mask when asked for. */
-    private static Kernel dropout(BindContext b) {
-        return new Kernel() {
-            @Override
-            public void run(KernelContext k) {
-                Tensor x = k.tensor(0);
-                boolean training = b.opset() >= 12 && k.hasInput(2) && k.tensor(2).getBoolean(0);
-                double ratio = b.opset() >= 12 ? (k.hasInput(1) ? k.tensor(1).getDouble(0) : 0.5)
-                        : b.node().attrFloat("ratio", 0.5f);
-                if (training && ratio != 0) {
-                    throw new IllegalArgumentException("Dropout in training mode is random; Kiln runs inference only");
-                }
-                k.set(0, x);
-                if (k.hasOutput(1)) {
-                    Tensor mask = k.allocate(1, DType.BOOL, x.shape());
-                    for (long i = 0; i < x.size(); i++) {
-                        mask.setLong(i, 1);
-                    }
-                }
-            }
-
-            @Override
-            public int viewOf(int output) {
-                return output == 0 ? 0 : -1;
-            }
-        };
     }
 
     private static Kernel shape(BindContext b) {

@@ -20,9 +20,9 @@ final class UnaryKernels {
     }
 
     static void register(KernelRegistry r) {
-        math(r, "Abs", Math::abs, Math::abs);
+        r.onnx(ctx -> unsignedAware(Math::abs, Math::abs, x -> x), "Abs");
         math(r, "Neg", x -> -x, x -> -x);
-        math(r, "Sign", Math::signum, Long::signum);
+        r.onnx(ctx -> unsignedAware(Math::signum, Long::signum, x -> x == 0 ? 0 : 1), "Sign");
         math(r, "Reciprocal", x -> 1 / x, null);
         math(r, "Floor", Math::floor, null);
         math(r, "Ceil", Math::ceil, null);
@@ -142,6 +142,18 @@ final class UnaryKernels {
         }, op);
     }
 
+    /**
+     * A kernel with a separate function for unsigned types, whose uint64 values above
+     * {@code Long.MAX_VALUE} read as negative longs.
+     */
+    private static Kernel unsignedAware(DoubleUnaryOperator f, LongUnaryOperator signed, LongUnaryOperator unsigned) {
+        return ctx -> {
+            Tensor x = ctx.tensor(0);
+            Tensor y = ctx.allocate(0, x.dtype(), x.shape());
+            apply(x, y, f, x.dtype().kind() == DType.Kind.UNSIGNED ? unsigned : signed, ctx);
+        };
+    }
+
     /** A kernel applying {@code f} to floating types and {@code integer} (when given) to integer types. */
     static Kernel mapping(DoubleUnaryOperator f, LongUnaryOperator integer) {
         return ctx -> {
@@ -197,11 +209,17 @@ final class UnaryKernels {
             } else {
                 long lo = ctx.hasInput(1) ? ctx.tensor(1).getLong(0) : Long.MIN_VALUE;
                 long hi = ctx.hasInput(2) ? ctx.tensor(2).getLong(0) : Long.MAX_VALUE;
-                boolean unsigned = x.dtype() == DType.UINT64;
-                apply(x, y, null, v -> unsigned
-                        ? (Long.compareUnsigned(v, lo) < 0 && ctx.hasInput(1) ? lo
-                                : Long.compareUnsigned(v, hi) > 0 && ctx.hasInput(2) ? hi : v)
-                        : Math.min(hi, Math.max(lo, v)), ctx);
+                // When min exceeds max every element becomes max: clamp below first, then above.
+                if (x.dtype() == DType.UINT64) {
+                    boolean hasLo = ctx.hasInput(1);
+                    boolean hasHi = ctx.hasInput(2);
+                    apply(x, y, null, v -> {
+                        long w = hasLo && Long.compareUnsigned(v, lo) < 0 ? lo : v;
+                        return hasHi && Long.compareUnsigned(w, hi) > 0 ? hi : w;
+                    }, ctx);
+                } else {
+                    apply(x, y, null, v -> Math.min(hi, Math.max(lo, v)), ctx);
+                }
             }
         };
     }

@@ -46,6 +46,23 @@ class ElementwiseChainKernelsTest {
                 .output("y").check("kiln.Elementwise", 0, "elementwise-chain");
     }
 
+    /** Every operator the fusion rule may put in a body runs in this kernel (the rule lives in engine-core). */
+    @Test
+    void everyOperatorTheRuleAcceptsIsImplemented() {
+        for (String op : dev.kiln.opt.rules.FuseElementwiseChain.OPS) {
+            FusionCheck k = new FusionCheck(op.hashCode(), 20).input("x", 0.9, 3, 5).input("z", 0.9, 5);
+            String in = "x";
+            if (op.equals("Cast")) {
+                k.node("Cast", "x", "c", i("to", DType.FLOAT.code()));
+            } else if (java.util.Set.of("Add", "Sub", "Mul", "Div", "Pow", "Max", "Min").contains(op)) {
+                k.node("Abs", "x", "ax").node2(op, "ax", "z", "c");
+            } else {
+                k.node(op, in, "c");
+            }
+            k.node("Neg", "c", "y").output("y").check("kiln.Elementwise", 0, "elementwise-chain");
+        }
+    }
+
     @Test
     void aChainOfTwoOnAScalarInputWorks() {
         new FusionCheck(3, 13).input("x", 1, new long[0]).node("Exp", "x", "e").node("Neg", "e", "y").output("y")
