@@ -3,7 +3,8 @@ package dev.kiln.exec;
 import dev.kiln.compile.Step;
 
 /**
- * Receives the wall time of every step a session runs, subgraph steps included. Set with
+ * Receives the wall time of every step a session runs, subgraph steps included (for a step on
+ * a device, the time to enqueue it; transfers are not reported). Set with
  * {@link dev.kiln.Options#profiler}; without one the executor takes no timestamps at all.
  * Called from the thread that runs the session, possibly from several runs at once, so an
  * implementation shared by concurrent runs must be thread-safe.

@@ -30,7 +30,6 @@ final class TensorInference {
         r.onnx(TensorInference::concat, "Concat");
         r.onnx(TensorInference::gather, "Gather");
         r.onnx(TensorInference::expand, "Expand");
-        r.onnx(TensorInference::slice, "Slice");
     }
 
     private static void shape(InferenceContext ctx) {
@@ -354,96 +353,5 @@ final class TensorInference {
         } catch (IllegalArgumentException e) {
             throw ctx.fail(e.getMessage());
         }
-    }
-
-    /**
-     * Slice keeps the rank; a sliced axis gets a known length when its size and the bounds are
-     * constants, and keeps its (possibly symbolic) dim when the slice takes the whole axis.
-     */
-    private static void slice(InferenceContext ctx) {
-        TensorType t = ctx.tensorType(0);
-        if (t == null) {
-            return;
-        }
-        if (t.shape() == null) {
-            ctx.output(0, ValueType.tensor(t.dtype()));
-            return;
-        }
-        int rank = t.shape().rank();
-        long[] starts;
-        long[] ends;
-        long[] axes;
-        long[] steps;
-        if (ctx.opset() < 10) {
-            starts = ctx.node().attrInts("starts");
-            ends = ctx.node().attrInts("ends");
-            axes = ctx.node().attrInts("axes");
-            steps = null;
-        } else {
-            starts = longs(ctx, 1);
-            ends = longs(ctx, 2);
-            axes = ctx.hasInput(3) ? longs(ctx, 3) : null;
-            steps = ctx.hasInput(4) ? longs(ctx, 4) : null;
-            if ((ctx.hasInput(3) && axes == null) || (ctx.hasInput(4) && steps == null)) {
-                ctx.output(0, ValueType.tensor(t.dtype(), SymbolicShape.unknownDims(rank)));
-                return;
-            }
-        }
-        List<Dim> out = new ArrayList<>(t.shape().dims());
-        if (axes == null && starts != null) {
-            axes = new long[starts.length];
-            for (int i = 0; i < axes.length; i++) {
-                axes[i] = i;
-            }
-        }
-        if (axes == null) {
-            // Bounds unknown: which axes are sliced is unknown too.
-            ctx.output(0, ValueType.tensor(t.dtype(), SymbolicShape.unknownDims(rank)));
-            return;
-        }
-        if ((starts != null && starts.length != axes.length) || (ends != null && ends.length != axes.length)
-                || (steps != null && steps.length != axes.length)) {
-            throw ctx.fail("Slice starts, ends, axes and steps differ in length");
-        }
-        for (int i = 0; i < axes.length; i++) {
-            int a = (int) (axes[i] < 0 ? axes[i] + rank : axes[i]);
-            if (a < 0 || a >= rank) {
-                throw ctx.fail("Slice axis " + axes[i] + " out of range for rank " + rank);
-            }
-            long step = steps == null ? 1 : steps[i];
-            Dim d = t.shape().dim(a);
-            if (starts == null || ends == null || step == 0) {
-                out.set(a, Dim.UNKNOWN);
-            } else if (step == 1 && starts[i] == 0 && ends[i] >= Integer.MAX_VALUE) {
-                out.set(a, d);
-            } else if (d.isKnown()) {
-                out.set(a, Dim.of(sliceLength(d.value(), starts[i], ends[i], step)));
-            } else {
-                out.set(a, Dim.UNKNOWN);
-            }
-        }
-        ctx.output(0, ValueType.tensor(t.dtype(), SymbolicShape.of(out)));
-    }
-
-    private static long[] longs(InferenceContext ctx, int i) {
-        Tensor c = ctx.constant(i);
-        return c == null ? null : c.toLongArray();
-    }
-
-    /** Elements a slice takes from an axis of {@code dim}, with the spec's clamping of start and end. */
-    static long sliceLength(long dim, long start, long end, long step) {
-        if (dim == 0) {
-            return 0;
-        }
-        long s = start < 0 ? start + dim : start;
-        long e = end < 0 ? end + dim : end;
-        if (step > 0) {
-            s = Math.clamp(s, 0, dim);
-            e = Math.clamp(e, 0, dim);
-            return Math.max(0, Math.ceilDiv(e - s, step));
-        }
-        s = Math.clamp(s, 0, dim - 1);
-        e = Math.clamp(e, -1, dim - 1);
-        return Math.max(0, Math.ceilDiv(s - e, -step));
     }
 }

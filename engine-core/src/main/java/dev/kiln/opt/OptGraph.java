@@ -238,7 +238,9 @@ public final class OptGraph {
                 nodes.add(n);
             }
         }
-        nodes.addAll(patch.added());
+        for (Node n : patch.added()) {
+            nodes.add(placeFor(nodes, n), n);
+        }
         List<Node> identities = new ArrayList<>();
         for (Map.Entry<String, String> r : patch.reroutes().entrySet()) {
             reroute(nodes, r.getKey(), r.getValue(), identities);
@@ -259,9 +261,8 @@ public final class OptGraph {
         }
         Graph next = b.build();
         checkDefined(next, by);
-        List<Node> sorted = analyzer.sort(next);
-        graph = next.toBuilder().nodes(sorted).build();
-        order = sorted;
+        List<Node> sorted = inOrder(next) ? nodes : analyzer.sort(next);
+        graph = sorted == nodes ? next : next.toBuilder().nodes(sorted).build();
         patch.initializers().forEach((name, t) -> {
             analysis.constants().put(name, t);
             analysis.types().put(name, t.type());
@@ -275,9 +276,38 @@ public final class OptGraph {
                 toInfer.add(n);
             }
         }
-        index();
+        reindex(sorted);
         analyzer.infer(toInfer, graph, analysis);
         ruleCounts.merge(by, count, Integer::sum);
+    }
+
+    /** Where to insert a new node: right after the last node producing something it reads. */
+    private static int placeFor(List<Node> nodes, Node n) {
+        Set<String> needs = reads(n);
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            for (String o : nodes.get(i).outputs()) {
+                if (needs.contains(o)) {
+                    return i + 1;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** True when every node reads only values defined before it (inputs, initializers, outer values, earlier outputs). */
+    private boolean inOrder(Graph g) {
+        Set<String> defined = new HashSet<>(outer);
+        defined.addAll(g.initializers().keySet());
+        for (ValueInfo in : g.inputs()) {
+            defined.add(in.name());
+        }
+        for (Node n : g.nodes()) {
+            if (!defined.containsAll(reads(n))) {
+                return false;
+            }
+            defined.addAll(n.outputs());
+        }
+        return true;
     }
 
     /** Recomputes the order, every type and every constant from scratch. */
@@ -405,6 +435,50 @@ public final class OptGraph {
         return r;
     }
 
+    /** Updates the indexes for a new node list: only nodes that left or joined are looked at. */
+    private void reindex(List<Node> next) {
+        Set<Node> now = Collections.newSetFromMap(new IdentityHashMap<>());
+        now.addAll(next);
+        for (Node n : order) {
+            if (!now.contains(n)) {
+                present.remove(n);
+                for (String o : n.outputs()) {
+                    if (producers.get(o) == n) {
+                        producers.remove(o);
+                    }
+                }
+                for (String in : reads(n)) {
+                    List<Node> c = consumers.get(in);
+                    if (c != null) {
+                        c.remove(n);
+                    }
+                }
+            }
+        }
+        for (Node n : next) {
+            if (present.add(n)) {
+                indexNode(n);
+            }
+        }
+        order = next;
+    }
+
+    private void indexNode(Node n) {
+        used.add(n.name());
+        for (String o : n.outputs()) {
+            if (!o.isEmpty()) {
+                producers.put(o, n);
+                used.add(o);
+            }
+        }
+        for (String in : reads(n)) {
+            consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
+        }
+        for (Graph sub : Graph.subgraphs(n)) {
+            collectNames(sub, used);
+        }
+    }
+
     private void index() {
         producers.clear();
         consumers.clear();
@@ -422,19 +496,7 @@ public final class OptGraph {
         }
         for (Node n : order) {
             present.add(n);
-            used.add(n.name());
-            for (String o : n.outputs()) {
-                if (!o.isEmpty()) {
-                    producers.put(o, n);
-                    used.add(o);
-                }
-            }
-            for (String in : reads(n)) {
-                consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
-            }
-            for (Graph sub : Graph.subgraphs(n)) {
-                collectNames(sub, used);
-            }
+            indexNode(n);
         }
     }
 
