@@ -51,15 +51,7 @@ public record Activation(Kind kind, float alpha, float beta) {
             this.alpha = alpha;
             this.beta = beta;
         }
-
-        /** The value of the {@code activation} attribute. */
-        public String attributeValue() {
-            return attr;
-        }
     }
-
-    /** No activation. */
-    public static final Activation NONE = new Activation(Kind.NONE, 0, 0);
 
     /** An activation with its default parameters. */
     public static Activation of(Kind kind) {
@@ -81,7 +73,7 @@ public record Activation(Kind kind, float alpha, float beta) {
         throw new IllegalArgumentException("unknown activation '" + name + "'");
     }
 
-    /** The attributes describing this activation on a fused node (none for {@link #NONE}). */
+    /** The attributes describing this activation on a fused node (none for {@link Kind#NONE}). */
     public List<Attribute> attributes() {
         List<Attribute> r = new ArrayList<>();
         if (kind != Kind.NONE) {
@@ -94,11 +86,6 @@ public record Activation(Kind kind, float alpha, float beta) {
             }
         }
         return r;
-    }
-
-    /** True for {@link #NONE}. */
-    public boolean isNone() {
-        return kind == Kind.NONE;
     }
 
     @Override

@@ -31,11 +31,6 @@ public class RulePass implements Pass {
         return name;
     }
 
-    /** The rules, in the order they are tried. */
-    public List<RewriteRule> rules() {
-        return rules;
-    }
-
     @Override
     public boolean run(OptGraph graph) {
         boolean changed = false;

@@ -141,10 +141,6 @@ final class TestGraph {
         return r.get(0);
     }
 
-    static long[] shape(long... d) {
-        return d;
-    }
-
     static String str(long[] v) {
         return Arrays.toString(v);
     }

@@ -6,6 +6,8 @@ import dev.kiln.Options;
 import dev.kiln.Session;
 import dev.kiln.cli.CaseInputs;
 import dev.kiln.tensor.Value;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -14,13 +16,14 @@ import java.util.Map;
 /**
  * How much faster a model runs with all optimization passes than with none: both sessions are
  * open in the same JVM and run alternately on the fixture's inputs; the result is the ratio of
- * the medians. A harness, not a test (timings belong to no unit test); until {@code kiln bench}
- * has {@code --passes none|all}, run it as
+ * the medians. With one thread every kernel runs on the calling thread, so the harness also
+ * reports that thread's CPU time, which other processes on a shared machine do not inflate. A
+ * harness, not a test (timings belong to no unit test); until {@code kiln bench} has
+ * {@code --passes none|all}, run it as
  * <pre>
- * mvn -B -q -pl tests -am test-compile -Dkiln.fetch.skip=true
- * mvn -B -q -pl tests dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * mvn -B -q -pl cli,tests -am test-compile package -DskipTests -Dkiln.fetch.skip=true
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
- *   -cp tests/target/test-classes:$(cat tests/target/cp.txt) dev.kiln.tests.PassesSpeedup \
+ *   -cp tests/target/test-classes:cli/target/kiln.jar dev.kiln.tests.PassesSpeedup \
  *   ROUNDS THREADS MODEL_DIR...
  * </pre>
  */
@@ -39,27 +42,39 @@ public final class PassesSpeedup {
                 Map<String, Value> in = CaseInputs.read(none.inputs(), dir.resolve("test_data_set_0"));
                 none.runValues(in);
                 all.runValues(in);
-                double[] tNone = new double[rounds];
-                double[] tAll = new double[rounds];
+                double[][] none2 = new double[2][rounds];
+                double[][] all2 = new double[2][rounds];
                 for (int r = 0; r < rounds; r++) {
                     // Alternate which goes first, so drifting machine load hits both alike.
                     boolean noneFirst = r % 2 == 0;
-                    double a = time(noneFirst ? none : all, in);
-                    double b = time(noneFirst ? all : none, in);
-                    tNone[r] = noneFirst ? a : b;
-                    tAll[r] = noneFirst ? b : a;
+                    double[] a = time(noneFirst ? none : all, in);
+                    double[] b = time(noneFirst ? all : none, in);
+                    for (int k = 0; k < 2; k++) {
+                        none2[k][r] = noneFirst ? a[k] : b[k];
+                        all2[k][r] = noneFirst ? b[k] : a[k];
+                    }
                 }
-                Arrays.sort(tNone);
-                Arrays.sort(tAll);
-                System.out.printf(Locale.ROOT, "%-22s passes none %9.1f ms, all %9.1f ms (medians of %d), all is %.2fx faster%n",
-                        dir.getFileName(), tNone[rounds / 2], tAll[rounds / 2], rounds, tNone[rounds / 2] / tAll[rounds / 2]);
+                for (int k = 0; k < 2; k++) {
+                    Arrays.sort(none2[k]);
+                    Arrays.sort(all2[k]);
+                    double n = none2[k][rounds / 2];
+                    double a = all2[k][rounds / 2];
+                    System.out.printf(Locale.ROOT, "%-20s %-9s passes none %9.1f ms, all %9.1f ms (medians of %d): all is %.2fx faster%n",
+                            dir.getFileName(), k == 0 ? "wall" : "cpu", n, a, rounds, n / a);
+                    if (threads != 1) {
+                        break;
+                    }
+                }
             }
         }
     }
 
-    private static double time(Session s, Map<String, Value> in) {
+    /** Wall time and the calling thread's CPU time of one run, in ms. */
+    private static double[] time(Session s, Map<String, Value> in) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long c0 = mx.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         s.runValues(in);
-        return (System.nanoTime() - t0) / 1e6;
+        return new double[] {(System.nanoTime() - t0) / 1e6, (mx.getCurrentThreadCpuTime() - c0) / 1e6};
     }
 }

@@ -30,30 +30,18 @@ final class FusedConvKernels {
             Tensor w = k.tensor(1);
             Tensor bias = k.hasInput(2) ? k.tensor(2) : null;
             Tensor z = k.hasInput(3) ? k.tensor(3) : null;
-            int rank = x.rank();
-            if (x.dtype() != DType.FLOAT || w.dtype() != DType.FLOAT || rank < 3 || w.rank() != rank) {
-                throw new IllegalArgumentException("FusedConv needs float X and W of equal rank >= 3, got "
-                        + x.type() + " and " + w.type());
+            if (x.dtype() != DType.FLOAT || w.dtype() != DType.FLOAT) {
+                throw new IllegalArgumentException("FusedConv takes float X and W, got " + x.type() + " and " + w.type());
             }
-            long batch = x.shape().dim(0);
-            long c = x.shape().dim(1);
-            long m = w.shape().dim(0);
-            if (group <= 0 || c % group != 0 || m % group != 0 || w.shape().dim(1) != c / group) {
-                throw new IllegalArgumentException("Conv channels do not match: X " + x.shape() + ", W " + w.shape()
-                        + ", group " + group);
-            }
-            long[] inSp = java.util.Arrays.copyOfRange(x.shape().dims(), 2, rank);
-            long[] kSp = kernelShape != null ? kernelShape : java.util.Arrays.copyOfRange(w.shape().dims(), 2, rank);
-            ConvGeometry g = ConvGeometry.of(k.node(), inSp, kSp, false);
-            long[] outDims = new long[rank];
-            outDims[0] = batch;
-            outDims[1] = m;
-            System.arraycopy(g.outSpatial(), 0, outDims, 2, rank - 2);
-            Shape outShape = Shape.of(outDims);
+            ConvGeometry g = ConvKernels.geometry(k.node(), x, w, group, kernelShape);
+            Shape outShape = ConvKernels.outputShape(x, w, g);
             if (z != null && (!z.shape().equals(outShape) || z.dtype() != DType.FLOAT)) {
                 throw new IllegalArgumentException("FusedConv residual " + z.type() + " does not match the output "
                         + outShape);
             }
+            long batch = x.shape().dim(0);
+            long c = x.shape().dim(1);
+            long m = w.shape().dim(0);
             Tensor y = k.allocate(0, DType.FLOAT, outShape);
             long cg = c / group;
             long mg = m / group;
