@@ -8,9 +8,10 @@ import java.util.List;
 
 /**
  * {@code --device}: which device runs the model. {@code cpu} (the default) uses the CPU
- * backends (or those {@code --backend} names). {@code cuda} requires a usable GPU (else the
- * command fails with the reason, as a {@link dev.kiln.BackendUnavailableException}) and puts
- * the CPU backends after the CUDA backend for the operators it has no kernel for.
+ * backends (or those {@code --backend} names). {@code cuda} and {@code metal} require a usable
+ * GPU (else the command fails with the reason, as a {@link dev.kiln.BackendUnavailableException},
+ * e.g. Metal on anything but macOS) and put the CPU backends after the GPU backend for the
+ * operators it has no kernel for.
  */
 final class Devices {
     private Devices() {
@@ -20,13 +21,13 @@ final class Devices {
         if (device == null || device.equals("cpu")) {
             return o.backends().isEmpty() ? o.backends(hostBackends().toArray(new String[0])) : o;
         }
-        if (!device.equals("cuda")) {
-            throw new IllegalArgumentException("unknown device '" + device + "'; use cpu or cuda");
+        if (!device.equals("cuda") && !device.equals("metal")) {
+            throw new IllegalArgumentException("unknown device '" + device + "'; use cpu, cuda or metal");
         }
-        for (Backend b : Backends.select(List.of("cuda"))) {
+        for (Backend b : Backends.select(List.of(device))) {
             b.close();
         }
-        List<String> names = new ArrayList<>(List.of("cuda"));
+        List<String> names = new ArrayList<>(List.of(device));
         names.addAll(hostBackends());
         return o.backends(names.toArray(new String[0]));
     }

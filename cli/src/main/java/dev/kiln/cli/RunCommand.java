@@ -28,7 +28,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--passes", description = "Optimization passes: all (default), none, or names (-name removes one; see docs/optimizer.md).", split = ",")
     String[] passes;
 
-    @Option(names = "--device", description = "cpu (default) or cuda: the GPU, with operators it lacks on the CPU; "
+    @Option(names = "--device", description = "cpu (default), cuda or metal: the GPU, with operators it lacks on the CPU; "
             + "fails when no GPU can be used.")
     String device;
 

@@ -24,4 +24,16 @@ public interface DeviceRuntime {
      * kept until the backend closes. Thread-safe; the same tensor always gives the same address.
      */
     long constant(Tensor t);
+
+    /**
+     * True when the host and the device share memory (Apple silicon): device addresses are host
+     * addresses, and each queue's {@linkplain DeviceQueue#staging() staging buffer} is device
+     * memory too. The compiler then places every value that crosses in its staging slot instead
+     * of the device arena, so a transfer is one host copy (into the slot before the first
+     * device step reads it, or out of it after the queue synchronized) and the queue is asked
+     * for no upload or download.
+     */
+    default boolean unifiedMemory() {
+        return false;
+    }
 }

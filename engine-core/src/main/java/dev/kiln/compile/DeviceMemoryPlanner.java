@@ -11,6 +11,13 @@ import java.util.List;
  * arena; every transfer gets its own slot in the pinned staging buffer. Staging slots are not
  * shared within a run, so an async copy never races a later transfer; the executor
  * synchronizes the queue before a run ends, so the next run may reuse them.
+ *
+ * <p>On a device that shares memory with the host ({@link DeviceRuntime#unifiedMemory()}) the
+ * staging buffer is device memory, so a value that crosses lives in its staging slot instead
+ * of the arena: an uploaded value is its slot, and a device value that is downloaded is
+ * written by its producer straight into the download's slot. Every crossing is then one copy
+ * by the host, and the slot, private to the transfer within a run, is safe to write before
+ * earlier device work has finished.
  */
 final class DeviceMemoryPlanner {
     private DeviceMemoryPlanner() {
@@ -33,6 +40,9 @@ final class DeviceMemoryPlanner {
         }
         long[] staging = new long[count];
         java.util.Arrays.fill(staging, -1);
+        long[] inStaging = new long[count];
+        java.util.Arrays.fill(inStaging, -1);
+        boolean unified = runtime.unifiedMemory();
         long stagingSize = 0;
         for (int s = 0; s < steps.size(); s++) {
             Step step = steps.get(s);
@@ -42,16 +52,26 @@ final class DeviceMemoryPlanner {
                 first[count + s] = s;
                 end[count + s] = s;
             }
-            if (step.kernel() instanceof Transfer) {
+            if (step.kernel() instanceof Transfer t) {
                 int out = step.outputs()[0];
+                int home = unified ? (t == Transfer.TO_DEVICE ? out : root[step.inputs()[0]]) : -1;
+                if (home >= 0 && inStaging[home] >= 0) {
+                    // A second download of the same device memory (another view of it): same slot.
+                    staging[out] = inStaging[home];
+                    continue;
+                }
                 staging[out] = stagingSize;
                 stagingSize += MemoryPlanner.align(sizeOf(types[out]));
+                if (home >= 0 && constants[home] == null && producer[home] >= 0) {
+                    inStaging[home] = staging[out];
+                    bytes[home] = -1;
+                }
             }
         }
         MemoryPlanner.Placement p = MemoryPlanner.place(bytes, first, end);
         long[] offsets = java.util.Arrays.copyOf(p.offsets(), count);
         long[] scratchOffsets = java.util.Arrays.copyOfRange(p.offsets(), count, n);
-        return new DevicePlan(runtime, onDevice, offsets, p.arenaBytes(), staging, stagingSize, scratchOffsets);
+        return new DevicePlan(runtime, onDevice, offsets, p.arenaBytes(), staging, stagingSize, scratchOffsets, inStaging);
     }
 
     private static long sizeOf(ValueType t) {

@@ -155,7 +155,8 @@ final class Executor {
     /**
      * Performs a copy the compiler inserted. Uploads stage the host bytes in pinned memory, so
      * the host buffer may be reused at once; downloads land in pinned memory and are waited
-     * for only when a host step reads them (or the run ends).
+     * for only when a host step reads them (or the run ends). On a device sharing memory with
+     * the host the staging slot is the device value itself, and the queue copies nothing.
      */
     private static void transfer(StepContext ctx, Transfer t) {
         Step step = ctx.step;
@@ -173,9 +174,13 @@ final class Executor {
                 ctx.awaitDownloads(step);
                 Tensor src = ctx.tensor(0);
                 MemorySegment.copy(src.data(), 0, staging, slot, bytes);
-                ctx.queue.upload(slot, ctx.address(out), bytes);
+                if (!ctx.inSlot(ctx.address(out), slot)) {
+                    ctx.queue.upload(slot, ctx.address(out), bytes);
+                }
             } else {
-                ctx.queue.download(ctx.address(in), slot, bytes);
+                if (!ctx.inSlot(ctx.address(in), slot)) {
+                    ctx.queue.download(ctx.address(in), slot, bytes);
+                }
                 Tensor target = null;
                 if (plan.owned(out)) {
                     ctx.checkBudget(bytes, out);
@@ -245,7 +250,16 @@ final class Executor {
             if (c != null) {
                 return frame.plan.device().runtime().constant(c);
             }
+            long slot = frame.plan.device().stagingPlace(r);
+            if (slot >= 0) {
+                return queue.staging().address() + slot;
+            }
             return queue.arena() + frame.plan.device().offset(r);
+        }
+
+        /** True when a device address is a staging slot itself (shared memory): a transfer there has nothing to copy. */
+        boolean inSlot(long address, long slot) {
+            return frame.plan.device().runtime().unifiedMemory() && address == queue.staging().address() + slot;
         }
 
         @Override

@@ -142,9 +142,11 @@ public final class PlanSession implements Session {
     private Plan planFor(Value[] args) {
         StringBuilder key = new StringBuilder();
         Map<String, ValueType> types = new HashMap<>();
+        List<String> defaulted = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i] == null) {
                 key.append("-;");
+                defaulted.add(plan.inputs().get(i).name());
                 continue;
             }
             if (!(args[i] instanceof Tensor t)) {
@@ -160,7 +162,7 @@ public final class PlanSession implements Session {
                 return p;
             }
         }
-        Plan p = compiler.compile(graph, types);
+        Plan p = compiler.compile(withoutInputs(graph, defaulted), types);
         synchronized (specialized) {
             Plan raced = specialized.putIfAbsent(k, p);
             if (raced != null) {
@@ -180,6 +182,17 @@ public final class PlanSession implements Session {
             }
             return p;
         }
+    }
+
+    /**
+     * The graph with these inputs removed: an input the caller leaves to its initializer is a
+     * constant for that plan, so kernels can pack it and computations on it fold.
+     */
+    private static Graph withoutInputs(Graph g, List<String> names) {
+        if (names.isEmpty()) {
+            return g;
+        }
+        return g.toBuilder().inputs(g.inputs().stream().filter(v -> !names.contains(v.name())).toList()).build();
     }
 
     private Value[] bindInputs(Map<String, ? extends Value> in) {

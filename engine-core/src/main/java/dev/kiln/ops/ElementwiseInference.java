@@ -26,6 +26,7 @@ final class ElementwiseInference {
         r.onnx(ElementwiseInference::unaryBool, "Not", "IsNaN", "IsInf");
         r.onnx(ElementwiseInference::where, "Where");
         r.onnx(ElementwiseInference::cast, "Cast");
+        r.onnx(ElementwiseInference::bitCast, "BitCast");
         r.onnx(ElementwiseInference::castLike, "CastLike");
         r.onnx(ElementwiseInference::dropout, "Dropout");
     }
@@ -101,11 +102,33 @@ final class ElementwiseInference {
     }
 
     private static void cast(InferenceContext ctx) {
-        DType to = DType.fromCode((int) ctx.node().attrInt("to", 0));
+        DType to = null;
+        if (ctx.node().attribute("to") instanceof dev.kiln.graph.Attribute.StringAttr s) {
+            // Before opset 6 the target is named ("FLOAT"), not numbered.
+            for (DType d : DType.values()) {
+                if (d.name().equalsIgnoreCase(s.value())) {
+                    to = d;
+                }
+            }
+        } else {
+            to = DType.fromCode((int) ctx.node().attrInt("to", 0));
+        }
         if (to == null || to == DType.UNDEFINED) {
             throw ctx.fail("Cast has no valid 'to' attribute");
         }
         TensorType t = ctx.tensorType(0);
+        ctx.output(0, ValueType.tensor(to, t == null ? null : t.shape()));
+    }
+
+    private static void bitCast(InferenceContext ctx) {
+        DType to = DType.fromCode((int) ctx.node().attrInt("to", 0));
+        TensorType t = ctx.tensorType(0);
+        if (to == null || to == DType.UNDEFINED || to == DType.STRING) {
+            throw ctx.fail("BitCast needs a non-string 'to' type");
+        }
+        if (t != null && t.dtype().bits() != to.bits()) {
+            throw ctx.fail("BitCast from " + t.dtype() + " to " + to + ": the bit widths differ");
+        }
         ctx.output(0, ValueType.tensor(to, t == null ? null : t.shape()));
     }
 

@@ -142,8 +142,12 @@ final class IndexingInference {
             return;
         }
         SymbolicShape y;
+        Dim items = Dim.UNKNOWN;
         if (ctx.node().attribute("axis") == null) {
             y = SymbolicShape.unknownDims(1);
+            if (x.shape() != null) {
+                items = TensorInference.product(x.shape(), 0, x.shape().rank());
+            }
         } else if (x.shape() != null) {
             int rank = x.shape().rank();
             long axis = ctx.node().attrInt("axis", 0);
@@ -152,12 +156,13 @@ final class IndexingInference {
                 throw ctx.fail("Unique axis " + axis + " out of range for rank " + rank);
             }
             y = x.shape().with((int) a, Dim.UNKNOWN);
+            items = x.shape().dim((int) a);
         } else {
             y = null;
         }
         ctx.output(0, ValueType.tensor(x.dtype(), y));
         ctx.output(1, ValueType.tensor(DType.INT64, SymbolicShape.unknownDims(1)));
-        ctx.output(2, ValueType.tensor(DType.INT64, SymbolicShape.unknownDims(1)));
+        ctx.output(2, ValueType.tensor(DType.INT64, SymbolicShape.of(items)));
         ctx.output(3, ValueType.tensor(DType.INT64, SymbolicShape.unknownDims(1)));
     }
 }

@@ -344,6 +344,21 @@ final class TensorInference {
             return;
         }
         Tensor s = ctx.constant(1);
+        TensorType st = ctx.tensorType(1);
+        if (s == null && t.shape() != null && st != null && st.shape() != null && st.shape().rank() == 1
+                && st.shape().dim(0).isKnown()) {
+            // The target's values are unknown but its length fixes the rank; an input dimension
+            // other than 1 survives, since the target can only match it or be 1 there.
+            int rank = Math.max((int) st.shape().dim(0).value(), t.shape().rank());
+            Dim[] out = new Dim[rank];
+            for (int i = 0; i < rank; i++) {
+                int j = i - (rank - t.shape().rank());
+                Dim d = j >= 0 ? t.shape().dim(j) : null;
+                out[i] = d != null && d.isKnown() && d.value() != 1 ? d : Dim.UNKNOWN;
+            }
+            ctx.output(0, ValueType.tensor(t.dtype(), SymbolicShape.of(out)));
+            return;
+        }
         if (s == null || t.shape() == null) {
             ctx.output(0, ValueType.tensor(t.dtype()));
             return;

@@ -93,6 +93,62 @@ class DeviceExecutionTest {
     }
 
     @Test
+    void withSharedMemoryValuesCrossThroughTheirStagingSlotsWithoutQueueCopies() {
+        FakeDevice dev = FakeDevice.unified();
+        try (PlanSession s = open(mixed(), List.of(dev, new TestBackend()));
+             PlanSession host = open(mixed(), List.of(new TestBackend()))) {
+            assertEquals(List.of("ToDevice@dev", "Scale@dev", "ToHost@dev", "Copy", "ToDevice@dev", "Add@dev", "View@dev",
+                    "ToHost@dev"), ops(s.plan()));
+            DevicePlan d = s.plan().device();
+            // Everything that crosses lives in staging; only Scale's scratch needs the arena.
+            assertEquals(MemoryPlanner.ALIGN, d.arenaSize());
+            for (Step step : s.plan().steps()) {
+                if (step.kernel() instanceof Transfer) {
+                    int deviceSide = step.kernel() == Transfer.TO_DEVICE ? step.outputs()[0] : s.plan().root(step.inputs()[0]);
+                    assertEquals(d.stagingOffset(step.outputs()[0]), d.stagingPlace(deviceSide));
+                }
+            }
+            for (int run = 0; run < 3; run++) {
+                Tensor x = Tensor.ofFloats(new long[] {4}, run, 2, 3, 4);
+                Map<String, Tensor> got = s.run(Map.of("x", x));
+                Map<String, Tensor> want = host.run(Map.of("x", x));
+                assertArrayEquals(want.get("y").toFloatArray(), got.get("y").toFloatArray());
+                assertArrayEquals(want.get("a").toFloatArray(), got.get("a").toFloatArray());
+            }
+            assertEquals(List.of("Scale", "Add", "Scale", "Add", "Scale", "Add"), dev.log());
+        }
+    }
+
+    @Test
+    void withSharedMemoryConcurrentRunsAndLaterRunsDoNotDisturbEarlierOutputs() throws Exception {
+        FakeDevice dev = FakeDevice.unified();
+        try (PlanSession s = open(mixed(), List.of(dev, new TestBackend()))) {
+            Tensor first = s.run(Map.of("x", Tensor.ofFloats(new long[] {4}, 1, 1, 1, 1))).get("y");
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                List<Future<?>> fs = new ArrayList<>();
+                for (int t = 0; t < 3; t++) {
+                    int seed = t;
+                    fs.add(pool.submit(() -> {
+                        for (int i = 0; i < 20; i++) {
+                            float v = seed * 100 + i;
+                            float[] y = s.run(Map.of("x", Tensor.ofFloats(new long[] {4}, v, v, v, v))).get("y").toFloatArray();
+                            assertArrayEquals(new float[] {2 * v + 10, 2 * v + 20, 2 * v + 30, 2 * v + 40}, y);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : fs) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdown();
+            }
+            assertArrayEquals(new float[] {12, 22, 32, 42}, first.toFloatArray());
+        }
+    }
+
+    @Test
     void outputsDoNotAliasStagingMemoryOfLaterRuns() {
         try (PlanSession s = open(mixed(), List.of(new FakeDevice(), new TestBackend()))) {
             Tensor first = s.run(Map.of("x", Tensor.ofFloats(new long[] {4}, 1, 1, 1, 1))).get("y");

@@ -29,6 +29,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A missing synchronization, a staging slot reused too early or an arena overlap therefore
  * shows up as a wrong result. Kernels (domain {@code test}): {@code Add}, {@code Scale} (through
  * its scratch), {@code View}, and {@code Fail} (fails on the device, seen at the next sync).
+ *
+ * <p>A unified fake ({@link #unified()}) shares memory with the host, as Apple silicon does:
+ * addresses are host addresses, constants are used in place, and its queues' staging buffers
+ * are device memory. It still runs kernels only at synchronize.
  */
 final class FakeDevice implements Backend {
     static final Device DEVICE = new Device("fake", 0, false);
@@ -36,7 +40,9 @@ final class FakeDevice implements Backend {
     private static final Set<String> OPS = Set.of("Add", "Scale", "View", "Fail");
 
     private final String unavailable;
+    private final boolean unified;
     private final MemorySegment heap = Arena.ofAuto().allocate(1 << 20, 64);
+    private final List<MemorySegment> shared = Collections.synchronizedList(new ArrayList<>());
     private final Map<Tensor, Long> constants = Collections.synchronizedMap(new IdentityHashMap<>());
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
     private long top;
@@ -44,12 +50,22 @@ final class FakeDevice implements Backend {
     final AtomicInteger queuesClosed = new AtomicInteger();
     final AtomicInteger closed = new AtomicInteger();
 
-    FakeDevice(String unavailable) {
+    private FakeDevice(String unavailable, boolean unified) {
         this.unavailable = unavailable;
+        this.unified = unified;
+    }
+
+    FakeDevice(String unavailable) {
+        this(unavailable, false);
     }
 
     FakeDevice() {
-        this(null);
+        this(null, false);
+    }
+
+    /** A device that shares memory with the host. */
+    static FakeDevice unified() {
+        return new FakeDevice(null, true);
     }
 
     /** Everything the device did, in order: uploads, kernels, downloads. */
@@ -104,14 +120,28 @@ final class FakeDevice implements Backend {
         if (top > heap.byteSize()) {
             throw new IllegalStateException("fake device out of memory");
         }
-        return BASE + at;
+        return base() + at;
+    }
+
+    private long base() {
+        return unified ? heap.address() : BASE;
     }
 
     private MemorySegment at(long address, long bytes) {
-        if (address < BASE || address - BASE + bytes > top) {
+        if (unified) {
+            synchronized (shared) {
+                for (MemorySegment m : shared) {
+                    if (address >= m.address() && address + bytes <= m.address() + m.byteSize()) {
+                        return m.asSlice(address - m.address(), bytes);
+                    }
+                }
+            }
+        }
+        long base = base();
+        if (address < base || address - base + bytes > top) {
             throw new IllegalStateException("fake device: address " + Long.toHexString(address) + " is not allocated");
         }
-        return heap.asSlice(address - BASE, bytes);
+        return heap.asSlice(address - base, bytes);
     }
 
     private final DeviceRuntime runtime = new DeviceRuntime() {
@@ -123,13 +153,26 @@ final class FakeDevice implements Backend {
         @Override
         public DeviceQueue openQueue(long arenaBytes, long stagingBytes) {
             queuesOpened.incrementAndGet();
-            return new Queue(alloc(Math.max(arenaBytes, 1)), arenaBytes, Arena.ofShared().allocate(Math.max(stagingBytes, 1), 64));
+            MemorySegment staging = Arena.ofShared().allocate(Math.max(stagingBytes, 1), 64);
+            if (unified) {
+                shared.add(staging);
+            }
+            return new Queue(alloc(Math.max(arenaBytes, 1)), arenaBytes, staging);
+        }
+
+        @Override
+        public boolean unifiedMemory() {
+            return unified;
         }
 
         @Override
         public long constant(Tensor t) {
             synchronized (constants) {
                 return constants.computeIfAbsent(t, k -> {
+                    if (unified) {
+                        shared.add(k.data());
+                        return k.data().address();
+                    }
                     long a = alloc(k.byteSize());
                     MemorySegment.copy(k.data(), 0, at(a, k.byteSize()), 0, k.byteSize());
                     return a;

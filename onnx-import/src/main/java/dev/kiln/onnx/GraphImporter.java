@@ -31,19 +31,12 @@ import java.util.Map;
 final class GraphImporter {
     private final TensorCodec tensors;
     private final int maxNesting;
-    private final boolean initializersConstant;
     private Map<String, Integer> opsets = Map.of();
     private Map<String, Function> functions = Map.of();
 
-    /**
-     * @param initializersConstant true for IR version 3 and older, which list every initializer as
-     *     a graph input too: there the listing is required, not an offer to override, so such
-     *     inputs are dropped and the initializers stay constants (as ONNX Runtime also treats them)
-     */
-    GraphImporter(TensorCodec tensors, int maxNesting, boolean initializersConstant) {
+    GraphImporter(TensorCodec tensors, int maxNesting) {
         this.tensors = tensors;
         this.maxNesting = maxNesting;
-        this.initializersConstant = initializersConstant;
     }
 
     static Map<String, Integer> opsets(List<OperatorSetIdProto> imports) {
@@ -98,14 +91,8 @@ final class GraphImporter {
         for (SparseTensorProto s : g.getSparseInitializerList()) {
             b.initializer(s.getValues().getName(), dense(s));
         }
-        java.util.Set<String> initializerNames = new java.util.HashSet<>();
-        for (TensorProto t : g.getInitializerList()) {
-            initializerNames.add(t.getName());
-        }
         for (ValueInfoProto v : g.getInputList()) {
-            if (!(initializersConstant && initializerNames.contains(v.getName()))) {
-                b.addInput(valueInfo(v));
-            }
+            b.addInput(valueInfo(v));
         }
         for (ValueInfoProto v : g.getOutputList()) {
             b.addOutput(valueInfo(v));

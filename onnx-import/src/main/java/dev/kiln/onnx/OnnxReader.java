@@ -92,7 +92,7 @@ public final class OnnxReader implements ModelReader {
             opsets = Map.of("", 1);
         }
         TensorCodec tensors = new TensorCodec(source, external, limits);
-        Graph graph = new GraphImporter(tensors, limits.maxNesting(), proto.getIrVersion() < 4)
+        Graph graph = new GraphImporter(tensors, limits.maxNesting())
                 .importModelGraph(proto.getGraph(), opsets, proto.getFunctionsList());
         Map<String, String> meta = new LinkedHashMap<>();
         for (StringStringEntryProto e : proto.getMetadataPropsList()) {

@@ -45,7 +45,7 @@ class QuantOracleTest {
         for (long i = 0; i < wZp.size(); i++) {
             wZp.setLong(i, wt == DType.UINT8 ? 121 : 0);
         }
-        OrtOracle o = OrtOracle.node("QLinearConv", 10).attr("group", group).attrs("pads", 1L, 0L, 0L, 1L)
+        SingleNode o = SingleNode.node("QLinearConv", 10).attr("group", group).attrs("pads", 1L, 0L, 0L, 1L)
                 .attrs("strides", 1L, 2L).input(x).input(Tensor.scalar(0.013f)).input(scalar(xt, xt == DType.UINT8 ? 130 : -5))
                 .input(w).input(wScale).input(wZp).input(Tensor.scalar(0.21f)).input(scalar(xt, xt == DType.UINT8 ? 125 : 3));
         if (bias) {
@@ -55,7 +55,7 @@ class QuantOracleTest {
             }
             o.input(b);
         }
-        assertNull(o.outputs(1).compare(0, 0));
+        assertNull(o.outputs(1).compareWithOrt(0, 0));
     }
 
     @ParameterizedTest(name = "{0} x {1}")
@@ -63,10 +63,10 @@ class QuantOracleTest {
     void qLinearMatMul(DType at, DType bt) {
         Tensor a = bytes(at, 2, 5, 9);
         Tensor b = bytes(bt, 9, 4);
-        assertNull(OrtOracle.node("QLinearMatMul", 10).input(a).input(Tensor.scalar(0.02f))
+        assertNull(SingleNode.node("QLinearMatMul", 10).input(a).input(Tensor.scalar(0.02f))
                 .input(scalar(at, at == DType.UINT8 ? 128 : 2)).input(b).input(Tensor.scalar(0.015f))
                 .input(scalar(bt, bt == DType.UINT8 ? 120 : -1)).input(Tensor.scalar(0.3f))
-                .input(scalar(at, at == DType.UINT8 ? 110 : 0)).outputs(1).compare(0, 0));
+                .input(scalar(at, at == DType.UINT8 ? 110 : 0)).outputs(1).compareWithOrt(0, 0));
     }
 
     @ParameterizedTest(name = "x {0}, w {1}")
@@ -74,8 +74,8 @@ class QuantOracleTest {
     void convInteger(DType xt, DType wt) {
         Tensor x = bytes(xt, 1, 3, 5, 6);
         Tensor w = bytes(wt, 4, 3, 2, 3);
-        assertNull(OrtOracle.node("ConvInteger", 10).attrs("pads", 0L, 1L, 1L, 1L).attrs("dilations", 2L, 1L)
+        assertNull(SingleNode.node("ConvInteger", 10).attrs("pads", 0L, 1L, 1L, 1L).attrs("dilations", 2L, 1L)
                 .input(x).input(w).input(scalar(xt, 100)).input(scalar(wt, wt == DType.UINT8 ? 127 : 3))
-                .outputs(1).compare(0, 0));
+                .outputs(1).compareWithOrt(0, 0));
     }
 }

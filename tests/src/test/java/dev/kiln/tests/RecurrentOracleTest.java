@@ -71,9 +71,9 @@ class RecurrentOracleTest {
         long batch = 3;
         long input = 4;
         long hidden = 3;
-        Tensor x = OrtOracle.random(rnd, seq, batch, input);
+        Tensor x = SingleNode.random(rnd, seq, batch, input);
         long[] state = {dirs, batch, hidden};
-        OrtOracle o = OrtOracle.node(v.op(), 22).attr("hidden_size", hidden).attr("direction", v.direction());
+        SingleNode o = SingleNode.node(v.op(), 22).attr("hidden_size", hidden).attr("direction", v.direction());
         if (v.activations() != null) {
             o.attrs("activations", v.activations());
         }
@@ -89,16 +89,16 @@ class RecurrentOracleTest {
         if (v.linearBeforeReset() != 0) {
             o.attr("linear_before_reset", (long) v.linearBeforeReset());
         }
-        o.input(x).input(OrtOracle.random(rnd, dirs, gates * hidden, input))
-                .input(OrtOracle.random(rnd, dirs, gates * hidden, hidden))
-                .input(OrtOracle.random(rnd, dirs, 2 * gates * hidden))
+        o.input(x).input(SingleNode.random(rnd, dirs, gates * hidden, input))
+                .input(SingleNode.random(rnd, dirs, gates * hidden, hidden))
+                .input(SingleNode.random(rnd, dirs, 2 * gates * hidden))
                 .input(v.seqLens() ? Tensor.ofInts(new long[] {batch}, 5, 2, 4) : null)
-                .input(v.initial() ? OrtOracle.random(rnd, state) : null);
+                .input(v.initial() ? SingleNode.random(rnd, state) : null);
         if (v.op().equals("LSTM")) {
-            o.input(v.initial() ? OrtOracle.random(rnd, state) : null)
-                    .input(v.peepholes() ? OrtOracle.random(rnd, dirs, 3 * hidden) : null);
+            o.input(v.initial() ? SingleNode.random(rnd, state) : null)
+                    .input(v.peepholes() ? SingleNode.random(rnd, dirs, 3 * hidden) : null);
         }
         o.outputs(v.op().equals("LSTM") ? 3 : 2);
-        assertNull(o.compare(1e-4, 1e-5));
+        assertNull(o.compareWithOrt(1e-4, 1e-5));
     }
 }

@@ -33,21 +33,21 @@ class VisionOracleTest {
     @CsvSource({"avg,half_pixel,0,1.0", "avg,half_pixel,2,0.5", "avg,output_half_pixel,0,0.25",
             "max,half_pixel,0,1.0", "max,output_half_pixel,3,0.5"})
     void roiAlign(String mode, String transform, long ratio, float scale) {
-        Tensor x = OrtOracle.random(rnd, 2, 3, 9, 11);
+        Tensor x = SingleNode.random(rnd, 2, 3, 9, 11);
         Tensor r = rois(5, (int) (10 / scale));
         Tensor idx = Tensor.ofLongs(new long[] {5}, 0, 1, 1, 0, 1);
-        assertNull(OrtOracle.node("RoiAlign", 16).attr("mode", mode).attr("coordinate_transformation_mode", transform)
+        assertNull(SingleNode.node("RoiAlign", 16).attr("mode", mode).attr("coordinate_transformation_mode", transform)
                 .attr("sampling_ratio", ratio).attr("spatial_scale", scale).attr("output_height", 3L)
-                .attr("output_width", 4L).input(x).input(r).input(idx).outputs(1).compare(1e-4, 1e-5));
+                .attr("output_width", 4L).input(x).input(r).input(idx).outputs(1).compareWithOrt(1e-4, 1e-5));
     }
 
     @Test
     void maxRoiPool() {
-        Tensor x = OrtOracle.random(rnd, 2, 3, 9, 11);
+        Tensor x = SingleNode.random(rnd, 2, 3, 9, 11);
         float[] v = {0, 1.2f, 0.4f, 7.6f, 6.1f, 1, 0, 0, 10, 8, 1, 3.5f, 2.5f, 4.5f, 3.2f, 0, 5, 5, 5, 5};
         Tensor r = Tensor.ofFloats(new long[] {4, 5}, v);
-        assertNull(OrtOracle.node("MaxRoiPool", 1).attrs("pooled_shape", 3L, 2L).attr("spatial_scale", 1.0f)
-                .input(x).input(r).outputs(1).compare(0, 0));
+        assertNull(SingleNode.node("MaxRoiPool", 1).attrs("pooled_shape", 3L, 2L).attr("spatial_scale", 1.0f)
+                .input(x).input(r).outputs(1).compareWithOrt(0, 0));
     }
 
     @ParameterizedTest(name = "center={0} limit={1} iou={2} score={3}")
@@ -64,33 +64,33 @@ class VisionOracleTest {
             b[i + 3] = center == 1 ? 0.5f + rnd.nextFloat() * 2 : q + (rnd.nextFloat() - 0.3f) * 3;
         }
         Tensor boxes = Tensor.ofFloats(new long[] {2, n, 4}, b);
-        Tensor scores = OrtOracle.random(rnd, 2, 3, n);
-        OrtOracle o = OrtOracle.node("NonMaxSuppression", 11).attr("center_point_box", center).input(boxes)
+        Tensor scores = SingleNode.random(rnd, 2, 3, n);
+        SingleNode o = SingleNode.node("NonMaxSuppression", 11).attr("center_point_box", center).input(boxes)
                 .input(scores).input(Tensor.ofLongs(new long[] {1}, limit)).input(Tensor.ofFloats(new long[] {1}, iou));
         if (score >= 0) {
             o.input(Tensor.ofFloats(new long[] {1}, score));
         }
-        assertNull(o.outputs(1).compare(0, 0));
+        assertNull(o.outputs(1).compareWithOrt(0, 0));
     }
 
     @ParameterizedTest(name = "group={0} offset_group={1} mask={2}")
     @CsvSource({"1,1,false", "2,1,true", "1,2,true", "2,2,false"})
     void deformConv(long group, long offsetGroups, boolean mask) {
-        Tensor x = OrtOracle.random(rnd, 2, 4, 7, 6);
-        Tensor w = OrtOracle.random(rnd, 6, 4 / group, 3, 2);
+        Tensor x = SingleNode.random(rnd, 2, 4, 7, 6);
+        Tensor w = SingleNode.random(rnd, 6, 4 / group, 3, 2);
         long oh = (7 + 2 - 2 * 2 - 1) / 2 + 1;
         long ow = (6 + 1 - 2) + 1;
-        Tensor offset = OrtOracle.random(rnd, 2, offsetGroups * 6 * 2, oh, ow);
+        Tensor offset = SingleNode.random(rnd, 2, offsetGroups * 6 * 2, oh, ow);
         for (long i = 0; i < offset.size(); i++) {
             offset.setFloat(i, offset.getFloat(i) * 2.5f);
         }
-        OrtOracle o = OrtOracle.node("DeformConv", 22).attr("group", group).attr("offset_group", offsetGroups)
+        SingleNode o = SingleNode.node("DeformConv", 22).attr("group", group).attr("offset_group", offsetGroups)
                 .attrs("pads", 1L, 0L, 1L, 1L).attrs("strides", 2L, 1L).attrs("dilations", 2L, 1L)
-                .input(x).input(w).input(offset).input(OrtOracle.random(rnd, 6));
+                .input(x).input(w).input(offset).input(SingleNode.random(rnd, 6));
         if (mask) {
-            o.input(OrtOracle.random(rnd, 2, offsetGroups * 6, oh, ow));
+            o.input(SingleNode.random(rnd, 2, offsetGroups * 6, oh, ow));
         }
-        assertNull(o.outputs(1).compare(1e-4, 1e-5));
+        assertNull(o.outputs(1).compareWithOrt(1e-4, 1e-5));
     }
 
     @Test
@@ -98,9 +98,9 @@ class VisionOracleTest {
         // image 7x8, block 2x3, strides 2x1, dilations 1x2, pads (1,0,0,2)
         long gh = (7 + 1 - 2) / 2 + 1;
         long gw = (8 + 2 - 5) + 1;
-        Tensor x = OrtOracle.random(rnd, 2, 3 * 6, gh * gw);
-        assertNull(OrtOracle.node("Col2Im", 18).attrs("strides", 2L, 1L).attrs("dilations", 1L, 2L)
+        Tensor x = SingleNode.random(rnd, 2, 3 * 6, gh * gw);
+        assertNull(SingleNode.node("Col2Im", 18).attrs("strides", 2L, 1L).attrs("dilations", 1L, 2L)
                 .attrs("pads", 1L, 0L, 0L, 2L).input(x).input(Tensor.ofLongs(new long[] {2}, 7, 8))
-                .input(Tensor.ofLongs(new long[] {2}, 2, 3)).outputs(1).compare(1e-5, 1e-6));
+                .input(Tensor.ofLongs(new long[] {2}, 2, 3)).outputs(1).compareWithOrt(1e-5, 1e-6));
     }
 }

@@ -3,9 +3,14 @@ package dev.kiln.cpu.ref;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.backend.KernelContext;
+import dev.kiln.backend.Subgraph;
+import dev.kiln.graph.Graph;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Shape;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.Value;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Attention (opsets 23 to 25), ai.onnx.preview.FlexAttention and RotaryEmbedding. Attention works on one (batch, query head)
@@ -144,7 +149,7 @@ final class AttentionKernels {
                             scores[(int) j] = s;
                             max = Math.max(max, s);
                         }
-                        java.util.Arrays.fill(acc, 0);
+                        Arrays.fill(acc, 0);
                         // A row with no key left produces zeros, not the NaN of exp(-inf - -inf).
                         if (max != Double.NEGATIVE_INFINITY) {
                             double sum = 0;
@@ -160,7 +165,7 @@ final class AttentionKernels {
                                 }
                             }
                         } else {
-                            java.util.Arrays.fill(scores, 0);
+                            Arrays.fill(scores, 0);
                         }
                         if (qk != null && qkMode == 3) {
                             for (int j = 0; j < total; j++) {
@@ -256,10 +261,10 @@ final class AttentionKernels {
         boolean hasScale = b.node().attribute("scale") != null;
         double scaleAttr = b.node().attrFloat("scale", 1f);
         long precisionAttr = b.node().attrInt("softmax_precision", 0);
-        dev.kiln.graph.Graph scoreGraph = b.node().attribute("score_mod") != null ? b.node().attrGraph("score_mod") : null;
-        dev.kiln.graph.Graph probGraph = b.node().attribute("prob_mod") != null ? b.node().attrGraph("prob_mod") : null;
-        dev.kiln.backend.Subgraph scoreMod = scoreGraph == null ? null : b.compile(scoreGraph);
-        dev.kiln.backend.Subgraph probMod = probGraph == null ? null : b.compile(probGraph);
+        Graph scoreGraph = b.node().attribute("score_mod") != null ? b.node().attrGraph("score_mod") : null;
+        Graph probGraph = b.node().attribute("prob_mod") != null ? b.node().attrGraph("prob_mod") : null;
+        Subgraph scoreMod = scoreGraph == null ? null : b.compile(scoreGraph);
+        Subgraph probMod = probGraph == null ? null : b.compile(probGraph);
         return k -> {
             Tensor q = k.tensor(0);
             Tensor key = k.tensor(1);
@@ -334,11 +339,11 @@ final class AttentionKernels {
     }
 
     /** Runs a modifier subgraph on a score or probability tensor; it must keep type and shape. */
-    private static Tensor modify(KernelContext k, dev.kiln.backend.Subgraph mod, Tensor t, String name) {
+    private static Tensor modify(KernelContext k, Subgraph mod, Tensor t, String name) {
         if (mod == null) {
             return t;
         }
-        java.util.List<dev.kiln.tensor.Value> out = k.run(mod, java.util.List.of(t));
+        List<Value> out = k.run(mod, List.of(t));
         if (out.size() != 1 || !(out.get(0) instanceof Tensor r) || r.dtype() != t.dtype() || !r.shape().equals(t.shape())) {
             throw new IllegalArgumentException(name + " must return one " + t.dtype() + t.shape() + " tensor");
         }

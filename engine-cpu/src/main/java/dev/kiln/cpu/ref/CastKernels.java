@@ -39,6 +39,24 @@ final class CastKernels {
     static void register(KernelRegistry r) {
         r.onnx(CastKernels::cast, "Cast");
         r.onnx(CastKernels::castLike, "CastLike");
+        r.onnx(CastKernels::bitCast, "BitCast");
+    }
+
+    /** BitCast: the same bytes read as another type of the same width. */
+    private static Kernel bitCast(BindContext b) {
+        DType to = DType.fromCode((int) b.node().attrInt("to", 0));
+        if (to == null || to == DType.UNDEFINED || to == DType.STRING) {
+            throw new ModelFormatException("BitCast needs a non-string 'to' type");
+        }
+        return k -> {
+            Tensor x = k.tensor(0);
+            if (x.dtype() == DType.STRING || x.dtype().bits() != to.bits()) {
+                throw new IllegalArgumentException("BitCast from " + x.dtype() + " (" + x.dtype().bits() + " bits) to "
+                        + to + " (" + to.bits() + " bits): the widths must be equal");
+            }
+            Tensor y = k.allocate(0, to, x.shape());
+            java.lang.foreign.MemorySegment.copy(x.data(), 0, y.data(), 0, x.byteSize());
+        };
     }
 
     private static Mode mode(BindContext b) {
@@ -54,15 +72,30 @@ final class CastKernels {
     }
 
     private static Kernel cast(BindContext b) {
-        DType to = DType.fromCode((int) b.node().attrInt("to", 0));
-        if (to == null || to == DType.UNDEFINED) {
-            throw new ModelFormatException("Cast needs a valid 'to' attribute");
-        }
+        DType to = target(b.node());
         Mode mode = mode(b);
         return k -> {
             Tensor x = k.tensor(0);
             convert(x, k.allocate(0, to, x.shape()), mode);
         };
+    }
+
+    /** The 'to' attribute: a type code, or before opset 6 the type's name ("FLOAT"). */
+    static DType target(dev.kiln.graph.Node n) {
+        DType to = null;
+        if (n.attribute("to") instanceof dev.kiln.graph.Attribute.StringAttr s) {
+            for (DType d : DType.values()) {
+                if (d.name().equals(s.value().toUpperCase(Locale.ROOT))) {
+                    to = d;
+                }
+            }
+        } else {
+            to = DType.fromCode((int) n.attrInt("to", 0));
+        }
+        if (to == null || to == DType.UNDEFINED) {
+            throw new ModelFormatException("Cast needs a valid 'to' attribute");
+        }
+        return to;
     }
 
     private static Kernel castLike(BindContext b) {
@@ -240,15 +273,55 @@ final class CastKernels {
             return x.getLong(i) != 0 ? "True" : "False";
         }
         if (t.isFloat()) {
-            double v = x.getDouble(i);
-            if (Double.isNaN(v)) {
-                return "NaN";
-            }
-            if (Double.isInfinite(v)) {
-                return v > 0 ? "INF" : "-INF";
-            }
-            return t == DType.DOUBLE ? Double.toString(v) : Float.toString((float) v);
+            return formatFloat(x.getDouble(i), t);
         }
         return t == DType.UINT64 ? Long.toUnsignedString(x.getLong(i)) : Long.toString(x.getLong(i));
+    }
+
+    /**
+     * A floating value as text: the fewest significant digits that read back as the same value
+     * of its own type, in plain notation from 1e-4 up to 1e16 ("314.15926", "1.0") and in
+     * scientific notation outside ("1e-05", "1.5e+20"), the way NumPy prints a scalar; NaN, INF and
+     * -INF for the special values.
+     */
+    static String formatFloat(double v, DType type) {
+        if (Double.isNaN(v)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "INF" : "-INF";
+        }
+        BigDecimal digits = shortest(v, type);
+        double a = Math.abs(v);
+        if (v == 0 || (a >= 1e-4 && a < 1e16)) {
+            String plain = digits.stripTrailingZeros().toPlainString();
+            String sign = v == 0 && 1 / v < 0 ? "-" : "";
+            return sign + (plain.contains(".") ? plain : plain + ".0");
+        }
+        BigDecimal d = digits.stripTrailingZeros();
+        int exponent = d.precision() - d.scale() - 1;
+        String mantissa = d.unscaledValue().abs().toString();
+        String m = mantissa.length() == 1 ? mantissa : mantissa.charAt(0) + "." + mantissa.substring(1);
+        return (d.signum() < 0 ? "-" : "") + m + "e" + (exponent < 0 ? "-" : "+")
+                + String.format(Locale.ROOT, "%02d", Math.abs(exponent));
+    }
+
+    /** The shortest decimal that converts back to {@code v} in {@code type}. */
+    private static BigDecimal shortest(double v, DType type) {
+        if (type == DType.DOUBLE) {
+            return new BigDecimal(Double.toString(v));
+        }
+        if (type == DType.FLOAT) {
+            return new BigDecimal(Float.toString((float) v));
+        }
+        Tensor probe = Tensor.allocate(type, dev.kiln.tensor.Shape.of(1));
+        for (int precision = 1; precision < 17; precision++) {
+            BigDecimal d = new BigDecimal(v).round(new java.math.MathContext(precision));
+            probe.setDouble(0, d.doubleValue());
+            if (probe.getDouble(0) == v) {
+                return d;
+            }
+        }
+        return new BigDecimal(v);
     }
 }

@@ -145,12 +145,13 @@ final class DataMovementKernels {
         long[] splitAttr = b.node().attrInts("split");
         long numOutputs = b.node().attrInt("num_outputs", 0);
         int outputs = b.node().outputs().size();
+        boolean sizesInput = b.opset() >= 13 || b.opset() == 1;
         return k -> {
             Tensor x = k.tensor(0);
             int axis = Shape.normalizeAxis(axisAttr, x.rank());
             long len = x.shape().dim(axis);
             long[] sizes;
-            if ((b.opset() >= 13 || b.opset() == 1) && k.hasInput(1)) {
+            if (sizesInput && k.hasInput(1)) {
                 sizes = k.tensor(1).toLongArray();
             } else if (splitAttr != null) {
                 sizes = splitAttr;

@@ -52,7 +52,7 @@ public final class KernelRegistry {
         LinalgKernels.register(r);
         EinsumKernels.register(r);
         SignalKernels.register(r);
-        GradientKernels.register(r);
+        TrainingKernels.register(r);
         FusedConvKernels.register(r);
         FusedMatMulKernels.register(r);
         FusedNormalizationKernels.register(r);

@@ -1,6 +1,5 @@
 package dev.kiln.cpu.ref;
 
-import dev.kiln.backend.BindContext;
 import dev.kiln.backend.KernelContext;
 import dev.kiln.tensor.Shape;
 import dev.kiln.tensor.Tensor;

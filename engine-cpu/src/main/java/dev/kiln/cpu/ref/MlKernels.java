@@ -74,11 +74,9 @@ final class MlKernels {
 
     private static Kernel labelEncoder(BindContext b) {
         Node n = b.node();
-        Tensor keys;
-        Tensor values;
-        Tensor fallback;
         if (b.opset() < 2) {
-            // Version 1 maps between strings and their position in classes_strings, either way.
+            // Version 1 maps between strings and their position in classes_strings, in the
+            // direction the input's type asks for.
             List<String> classes = n.attrStrings("classes_strings");
             if (classes == null) {
                 throw new ModelFormatException("LabelEncoder needs classes_strings");
@@ -89,36 +87,38 @@ final class MlKernels {
                 pos[i] = i;
             }
             Tensor positions = Tensor.ofLongs(new long[] {pos.length}, pos);
-            boolean fromStrings = b.inputType(0) == null
-                    || !(b.inputType(0) instanceof dev.kiln.tensor.ValueType.TensorType t) || t.dtype() == DType.STRING;
-            keys = fromStrings ? names : positions;
-            values = fromStrings ? positions : names;
-            fallback = fromStrings ? Tensor.scalar(n.attrInt("default_int64", -1))
-                    : Tensor.ofStrings(Shape.SCALAR, n.attrString("default_string", "_Unused"));
-        } else {
-            keys = listAttribute(n, "keys");
-            values = listAttribute(n, "values");
-            if (keys == null || values == null) {
-                throw new ModelFormatException("LabelEncoder needs one keys_* and one values_* attribute");
-            }
-            fallback = n.attrTensor("default_tensor");
-            if (fallback == null) {
-                fallback = switch (values.dtype()) {
-                    case STRING -> Tensor.ofStrings(Shape.SCALAR, n.attrString("default_string", "_Unused"));
-                    case FLOAT, DOUBLE, FLOAT16, BFLOAT16 -> Tensor.scalar(n.attrFloat("default_float", -0.0f));
-                    default -> Tensor.scalar(n.attrInt("default_int64", -1));
-                };
-            }
+            Kernel toIndex = encoder(names, positions, Tensor.scalar(n.attrInt("default_int64", -1)));
+            Kernel toName = encoder(positions, names,
+                    Tensor.ofStrings(Shape.SCALAR, n.attrString("default_string", "_Unused")));
+            return k -> (k.tensor(0).dtype() == DType.STRING ? toIndex : toName).run(k);
         }
+        Tensor keys = listAttribute(n, "keys");
+        Tensor values = listAttribute(n, "values");
+        if (keys == null || values == null) {
+            throw new ModelFormatException("LabelEncoder needs one keys_* and one values_* attribute");
+        }
+        Tensor fallback = n.attrTensor("default_tensor");
+        if (fallback == null) {
+            fallback = switch (values.dtype()) {
+                case STRING -> Tensor.ofStrings(Shape.SCALAR, n.attrString("default_string", "_Unused"));
+                case FLOAT, DOUBLE, FLOAT16, BFLOAT16 -> Tensor.scalar(n.attrFloat("default_float", -0.0f));
+                default -> Tensor.scalar(n.attrInt("default_int64", -1));
+            };
+        }
+        return encoder(keys, values, fallback);
+    }
+
+    /** Maps each element equal to {@code keys[i]} to {@code values[i]}, anything else to {@code fallback}. */
+    private static Kernel encoder(Tensor keys, Tensor values, Tensor fallback) {
         if (keys.size() != values.size()) {
             throw new ModelFormatException("LabelEncoder has " + keys.size() + " keys but " + values.size() + " values");
         }
+        // A repeated key maps to its last value.
         Map<Object, Integer> index = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             index.put(key(keys, i), i);
         }
         DType out = values.dtype();
-        Tensor def = fallback;
         return k -> {
             Tensor x = k.tensor(0);
             if ((x.dtype() == DType.STRING) != (keys.dtype() == DType.STRING)) {
@@ -128,7 +128,7 @@ final class MlKernels {
             Tensor y = k.allocate(0, out, x.shape());
             for (long i = 0; i < x.size(); i++) {
                 Integer at = index.get(key(x, i));
-                copyElement(at == null ? def : values, at == null ? 0 : at, y, i);
+                copyElement(at == null ? fallback : values, at == null ? 0 : at, y, i);
             }
         };
     }
@@ -231,6 +231,8 @@ final class MlKernels {
         }
         long outWidth = width;
         boolean strings = poolStrings != null;
+        // No n-gram longer than the pool's longest level can match.
+        int longest = Math.min(maxLen, counts.length);
         return k -> {
             Tensor x = k.tensor(0);
             if ((x.dtype() == DType.STRING) != strings) {
@@ -246,7 +248,7 @@ final class MlKernels {
             double[] perGram = new double[gramCount];
             for (long r = 0; r < rows; r++) {
                 java.util.Arrays.fill(perGram, 0);
-                countGrams(x, r * cols, cols, minLen, maxLen, maxSkip, grams, perGram);
+                countGrams(x, r * cols, cols, minLen, longest, maxSkip, grams, perGram);
                 for (long o = 0; o < outWidth; o++) {
                     y.setFloat(r * outWidth + o, 0f);
                 }

@@ -1,6 +1,7 @@
 package dev.kiln.cpu.ref;
 
 import dev.kiln.ModelFormatException;
+import dev.kiln.ResourceLimitException;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -13,6 +14,11 @@ import java.util.regex.PatternSyntaxException;
  * RE2 does not have (backreferences, lookaround, atomic groups, possessive quantifiers,
  * {@code \Z}, the ungreedy flag {@code U}, {@code \C}) make the pattern invalid, as RE2 would
  * reject it. Only {@code \n} ends a line, and {@code (?i)} folds case over Unicode, as in RE2.
+ *
+ * <p>RE2 matches in linear time; java.util.regex backtracks, and a hostile pattern can make it
+ * take exponential time. {@link #fullMatch} therefore bounds the work per string (in character
+ * reads, far above what a linear-time match needs) and fails past it, and stops when the
+ * thread is interrupted.
  */
 final class Re2 {
     private static final Map<String, String> POSIX = Map.ofEntries(
@@ -35,6 +41,57 @@ final class Re2 {
             return Pattern.compile(java, Pattern.UNIX_LINES | Pattern.UNICODE_CASE);
         } catch (PatternSyntaxException e) {
             throw new ModelFormatException("invalid RE2 pattern '" + re2 + "': " + e.getDescription());
+        }
+    }
+
+    /**
+     * True when {@code pattern} matches the whole of {@code input}.
+     *
+     * @throws ResourceLimitException when matching would take super-linear work, or the thread is interrupted
+     */
+    static boolean fullMatch(Pattern pattern, String input) {
+        long budget = 10_000L * (input.length() + 16) * (pattern.pattern().length() + 16);
+        return pattern.matcher(new Bounded(input, budget, pattern.pattern())).matches();
+    }
+
+    /** The input as the matcher reads it, one read at a time, each counted against a budget. */
+    private static final class Bounded implements CharSequence {
+        private final String s;
+        private final String pattern;
+        private final long[] left;
+
+        Bounded(String s, long budget, String pattern) {
+            this(s, new long[] {budget}, pattern);
+        }
+
+        private Bounded(String s, long[] left, String pattern) {
+            this.s = s;
+            this.left = left;
+            this.pattern = pattern;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (--left[0] < 0 || ((left[0] & 0xFFF) == 0 && Thread.currentThread().isInterrupted())) {
+                throw new ResourceLimitException("RegexFullMatch pattern '" + pattern
+                        + "' needs too much backtracking on a " + s.length() + "-character string (or was interrupted)");
+            }
+            return s.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return s.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new Bounded(s.substring(start, end), left, pattern);
+        }
+
+        @Override
+        public String toString() {
+            return s;
         }
     }
 

@@ -66,17 +66,20 @@ final class ShapeKernels {
         });
     }
 
-    private static long[] axes(BindContext b, KernelContext k) {
+    /** Squeeze and Unsqueeze take their axes as an input from opset 13, an attribute before. */
+    private static Function<KernelContext, long[]> axes(BindContext b) {
         if (b.opset() >= 13) {
-            return k.hasInput(1) ? k.tensor(1).toLongArray() : null;
+            return k -> k.hasInput(1) ? k.tensor(1).toLongArray() : null;
         }
-        return b.node().attrInts("axes");
+        long[] attr = b.node().attrInts("axes");
+        return k -> attr;
     }
 
     private static Kernel squeeze(BindContext b) {
+        Function<KernelContext, long[]> axesOf = axes(b);
         return new View(k -> {
             Shape s = k.tensor(0).shape();
-            long[] axes = axes(b, k);
+            long[] axes = axesOf.apply(k);
             boolean[] drop = new boolean[s.rank()];
             if (axes == null) {
                 for (int i = 0; i < s.rank(); i++) {
@@ -101,9 +104,10 @@ final class ShapeKernels {
     }
 
     private static Kernel unsqueeze(BindContext b) {
+        Function<KernelContext, long[]> axesOf = axes(b);
         return new View(k -> {
             Shape s = k.tensor(0).shape();
-            long[] axes = axes(b, k);
+            long[] axes = axesOf.apply(k);
             if (axes == null) {
                 throw new IllegalArgumentException("Unsqueeze needs axes");
             }

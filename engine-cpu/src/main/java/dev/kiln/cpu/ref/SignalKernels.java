@@ -185,10 +185,11 @@ final class SignalKernels {
     private static Kernel window(BindContext b, double a0, double a1, double a2) {
         DType out = outputType(b);
         boolean periodic = b.node().attrInt("periodic", 1) != 0;
+        String op = b.node().opType();
         return k -> {
-            long size = scalar(k.tensor(0), b.node().opType() + " size");
+            long size = scalar(k.tensor(0), op + " size");
             if (size < 0) {
-                throw new IllegalArgumentException(b.node().opType() + " size " + size + " is negative");
+                throw new IllegalArgumentException(op + " size " + size + " is negative");
             }
             Tensor y = k.allocate(0, out, Shape.of(size));
             double period = periodic ? size : size - 1;

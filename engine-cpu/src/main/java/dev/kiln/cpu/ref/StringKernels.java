@@ -186,7 +186,7 @@ final class StringKernels {
             Tensor x = strings(k, 0);
             Tensor y = k.allocate(0, DType.BOOL, x.shape());
             for (long i = 0; i < x.size(); i++) {
-                y.setLong(i, p.matcher(x.getString(i)).matches() ? 1 : 0);
+                y.setLong(i, Re2.fullMatch(p, x.getString(i)) ? 1 : 0);
             }
         };
     }

@@ -100,4 +100,28 @@ class CastTest {
         assertEquals(true, Float.isNaN(y.getFloat(2)));
         assertEquals(1e-5f, y.getFloat(3));
     }
+
+    @Test
+    void numbersFormatInPlainShortestForm() {
+        Tensor f = Tensor.ofFloats(new long[] {6}, 314.15927f, 1e-5f, 1e7f, 1.5e20f, -0.0f, 1f);
+        Tensor s = cast(f, DType.STRING);
+        assertEquals(List.of("314.15927", "1e-05", "10000000.0", "1.5e+20", "-0.0", "1.0"),
+                List.of(s.toStringArray()));
+        Tensor half = cast(Tensor.ofFloats(new long[] {1}, 0.1f), DType.FLOAT16);
+        assertEquals("0.1", cast(half, DType.STRING).getString(0));
+        Tensor d = Tensor.ofDoubles(new long[] {1}, 0.1);
+        assertEquals("0.1", cast(d, DType.STRING).getString(0));
+        assertEquals("True", cast(Tensor.ofBooleans(new long[] {1}, true), DType.STRING).getString(0));
+        assertEquals("-42", cast(Tensor.ofLongs(new long[] {1}, -42), DType.STRING).getString(0));
+    }
+
+    @Test
+    void opset1NamesItsTarget() {
+        Graph g = graph(1).addInput(untyped("x"))
+                .addNode(node("Cast", List.of("x"), List.of("y"), new Attribute.StringAttr("to", "DOUBLE")))
+                .addOutput(untyped("y")).build();
+        Tensor y = (Tensor) TestGraphs.run(g, Map.of("x", Tensor.ofInts(new long[] {2}, 3, -4))).get("y");
+        assertEquals(DType.DOUBLE, y.dtype());
+        assertEquals(-4.0, y.getDouble(1));
+    }
 }

@@ -75,6 +75,15 @@ class ElementwiseAndMovementKernelsTest {
     }
 
     @Test
+    void expandBroadcastsBothWays() {
+        Tensor x = Tensor.ofInts(s(3, 1), 1, 2, 3);
+        Tensor y = NodeRunner.op("Expand").run1(x, Tensor.ofLongs(s(3), 2, 1, 2));
+        assertEquals(Shape.of(2, 3, 2), y.shape());
+        assertArrayEquals(new long[] {1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3}, y.toLongArray());
+        assertThrows(IllegalArgumentException.class, () -> NodeRunner.op("Expand").run1(x, Tensor.ofLongs(s(2), 2, 2)));
+    }
+
+    @Test
     void sliceWithNegativeStepsAndExtremeBounds() {
         Tensor x = Tensor.ofInts(s(5), 0, 1, 2, 3, 4);
         Tensor y = NodeRunner.op("Slice").run1(x, Tensor.ofLongs(s(1), Long.MAX_VALUE),

@@ -5,15 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.ModelFormatException;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** RE2 patterns keep their RE2 meaning under java.util.regex, and non-RE2 syntax is refused. */
 class Re2Test {
 
     private static boolean full(String pattern, String input) {
-        Pattern p = Re2.compile(pattern);
-        return p.matcher(input).matches();
+        return Re2.fullMatch(Re2.compile(pattern), input);
     }
 
     @Test
@@ -42,5 +40,13 @@ class Re2Test {
         for (String bad : new String[] {"(a)\\1", "a(?=b)", "(?<=a)b", "(?>a)", "a*+", "a\\Z", "(?U)a*"}) {
             assertThrows(ModelFormatException.class, () -> Re2.compile(bad), bad);
         }
+    }
+
+    @Test
+    void catastrophicBacktrackingFailsInsteadOfHanging() {
+        // Exponential for a backtracking matcher; RE2 would answer in linear time.
+        String input = "a".repeat(40) + "!";
+        assertThrows(dev.kiln.ResourceLimitException.class, () -> full("((a+)+)+b", input));
+        assertFalse(full("(a|b)*c", "ab".repeat(1000)));
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.cuda.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.cuda.Grid;
@@ -21,13 +22,13 @@ final class CastKernels {
     }
 
     private static Kernel cast(BindContext ctx) {
-        int from = TYPES.indexOf(Dims.inType(ctx, 0));
-        int to = TYPES.indexOf(Dims.outType(ctx, 0));
+        int from = TYPES.indexOf(StaticShapes.inType(ctx, 0));
+        int to = TYPES.indexOf(StaticShapes.outType(ctx, 0));
         // Float to integer casts of out-of-range values differ between C and the spec's saturation; leave them to the CPU.
         if (from < 0 || to < 0 || (from == 0 && to != 0 && to != TYPES.indexOf(DType.BOOL))) {
             return null;
         }
-        long n = Dims.size(Dims.out(ctx, 0));
+        long n = StaticShapes.size(StaticShapes.out(ctx, 0));
         Grid grid = Grid.stride(n, ElementwiseKernels.THREADS);
         return (CudaKernel) (q, d) -> q.launch("kiln_cast", grid, new LaunchArgs().ptr(d.input(0)).ptr(d.output(0)).i64(n)
                 .i32(from).i32(to));

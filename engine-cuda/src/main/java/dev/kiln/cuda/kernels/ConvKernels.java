@@ -1,5 +1,6 @@
 package dev.kiln.cuda.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.cuda.Grid;
@@ -25,12 +26,12 @@ final class ConvKernels {
      * tensor added before the activation.
      */
     static Kernel conv(BindContext ctx, Epilogue epilogue, boolean residual) {
-        if (!Dims.allFloat(ctx)) {
+        if (!StaticShapes.allFloat(ctx)) {
             return null;
         }
-        long[] x = Dims.in(ctx, 0);
-        long[] w = Dims.in(ctx, 1);
-        long[] y = Dims.out(ctx, 0);
+        long[] x = StaticShapes.in(ctx, 0);
+        long[] w = StaticShapes.in(ctx, 1);
+        long[] y = StaticShapes.out(ctx, 0);
         if (x.length < 3 || x.length > 4 || w.length != x.length) {
             return null;
         }
@@ -42,7 +43,7 @@ final class ConvKernels {
         }
         long oh = y.length == 4 ? y[2] : 1;
         long ow = y[y.length - 1];
-        if (!Dims.fitsInt(x, w, y)) {
+        if (!StaticShapes.fitsInt(x, w, y)) {
             return null;
         }
         byte[] params = new ParamStruct()

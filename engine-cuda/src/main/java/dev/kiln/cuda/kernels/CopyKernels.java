@@ -1,5 +1,6 @@
 package dev.kiln.cuda.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.DeviceStep;
 import dev.kiln.backend.Kernel;
@@ -32,13 +33,13 @@ final class CopyKernels {
     record Copy(long[] dims, long[] inStrides, long[] outStrides, long inOffset, long outOffset) {
         /** The launch for elements of {@code elemBytes}, or {@code null} when the walk has too many dims. */
         Launch launch(int elemBytes) {
-            long[][] c = Dims.collapse(dims, inStrides, outStrides);
-            if (c == null || !Dims.fitsInt(c[0]) || (elemBytes != 1 && elemBytes != 2 && elemBytes != 4 && elemBytes != 8)) {
+            long[][] c = StaticShapes.collapse(dims, inStrides, outStrides);
+            if (c == null || !StaticShapes.fitsInt(c[0]) || (elemBytes != 1 && elemBytes != 2 && elemBytes != 4 && elemBytes != 8)) {
                 return null;
             }
-            byte[] params = new ParamStruct().i64(Dims.pad(c[1], 0)).i64(Dims.pad(c[2], 0)).i64(inOffset, outOffset)
-                    .i32(Dims.padInts(c[0], 1)).i32(c[0].length, 0).bytes();
-            long n = Dims.size(dims);
+            byte[] params = new ParamStruct().i64(StaticShapes.pad(c[1], 0)).i64(StaticShapes.pad(c[2], 0)).i64(inOffset, outOffset)
+                    .i32(StaticShapes.padInts(c[0], 1)).i32(c[0].length, 0).bytes();
+            long n = StaticShapes.size(dims);
             return new Launch("kiln_strided_copy_" + elemBytes, Grid.stride(n, ElementwiseKernels.THREADS), n, params);
         }
     }
@@ -52,7 +53,7 @@ final class CopyKernels {
     }
 
     private static int elemBytes(BindContext ctx) {
-        long bits = Dims.outType(ctx, 0).bits();
+        long bits = StaticShapes.outType(ctx, 0).bits();
         return bits % 8 == 0 ? (int) (bits / 8) : -1;
     }
 
@@ -68,43 +69,43 @@ final class CopyKernels {
     }
 
     private static Kernel transpose(BindContext ctx) {
-        long[] x = Dims.in(ctx, 0);
-        long[] y = Dims.out(ctx, 0);
+        long[] x = StaticShapes.in(ctx, 0);
+        long[] y = StaticShapes.out(ctx, 0);
         long[] perm = ctx.node().attrInts("perm");
-        long[] xs = Dims.strides(x);
+        long[] xs = StaticShapes.strides(x);
         long[] in = new long[y.length];
         for (int i = 0; i < y.length; i++) {
             in[i] = xs[perm == null ? y.length - 1 - i : (int) perm[i]];
         }
-        return single(new Copy(y, in, Dims.strides(y), 0, 0), elemBytes(ctx));
+        return single(new Copy(y, in, StaticShapes.strides(y), 0, 0), elemBytes(ctx));
     }
 
     private static Kernel expand(BindContext ctx) {
-        long[] x = Dims.in(ctx, 0);
-        long[] y = Dims.out(ctx, 0);
-        return single(new Copy(y, Dims.broadcastStrides(x, y), Dims.strides(y), 0, 0), elemBytes(ctx));
+        long[] x = StaticShapes.in(ctx, 0);
+        long[] y = StaticShapes.out(ctx, 0);
+        return single(new Copy(y, StaticShapes.broadcastStrides(x, y), StaticShapes.strides(y), 0, 0), elemBytes(ctx));
     }
 
     private static Kernel slice(BindContext ctx) {
         if (ctx.opset() < 10) {
             return null;
         }
-        long[] x = Dims.in(ctx, 0);
-        long[] y = Dims.out(ctx, 0);
-        long[] starts = Dims.constantLongs(ctx, 1);
-        long[] ends = Dims.constantLongs(ctx, 2);
-        long[] axes = ctx.inputCount() > 3 && ctx.node().hasInput(3) ? Dims.constantLongs(ctx, 3) : null;
-        long[] steps = ctx.inputCount() > 4 && ctx.node().hasInput(4) ? Dims.constantLongs(ctx, 4) : null;
+        long[] x = StaticShapes.in(ctx, 0);
+        long[] y = StaticShapes.out(ctx, 0);
+        long[] starts = StaticShapes.constantLongs(ctx, 1);
+        long[] ends = StaticShapes.constantLongs(ctx, 2);
+        long[] axes = ctx.inputCount() > 3 && ctx.node().hasInput(3) ? StaticShapes.constantLongs(ctx, 3) : null;
+        long[] steps = ctx.inputCount() > 4 && ctx.node().hasInput(4) ? StaticShapes.constantLongs(ctx, 4) : null;
         boolean axesGiven = ctx.inputCount() > 3 && ctx.node().hasInput(3);
         boolean stepsGiven = ctx.inputCount() > 4 && ctx.node().hasInput(4);
         if (starts == null || ends == null || (axesGiven && axes == null) || (stepsGiven && steps == null)) {
             return null;
         }
-        long[] xs = Dims.strides(x);
+        long[] xs = StaticShapes.strides(x);
         long[] in = xs.clone();
         long offset = 0;
         for (int i = 0; i < starts.length; i++) {
-            int axis = Dims.axis(axes == null ? i : axes[i], x.length);
+            int axis = StaticShapes.axis(axes == null ? i : axes[i], x.length);
             long step = steps == null ? 1 : steps[i];
             if (step == 0) {
                 return null;
@@ -115,22 +116,22 @@ final class CopyKernels {
             offset += s * xs[axis];
             in[axis] = xs[axis] * step;
         }
-        return single(new Copy(y, in, Dims.strides(y), offset, 0), elemBytes(ctx));
+        return single(new Copy(y, in, StaticShapes.strides(y), offset, 0), elemBytes(ctx));
     }
 
     private static Kernel concat(BindContext ctx) {
-        long[] y = Dims.out(ctx, 0);
-        int axis = Dims.axis(ctx.node().attrInt("axis", 0), y.length);
-        long[] ys = Dims.strides(y);
+        long[] y = StaticShapes.out(ctx, 0);
+        int axis = StaticShapes.axis(ctx.node().attrInt("axis", 0), y.length);
+        long[] ys = StaticShapes.strides(y);
         List<Launch> parts = new ArrayList<>();
         List<Integer> inputs = new ArrayList<>();
         long at = 0;
         for (int i = 0; i < ctx.inputCount(); i++) {
-            long[] x = Dims.in(ctx, i);
+            long[] x = StaticShapes.in(ctx, i);
             if (x == null) {
                 return null;
             }
-            Launch l = new Copy(x, Dims.strides(x), ys, 0, at * ys[axis]).launch(elemBytes(ctx));
+            Launch l = new Copy(x, StaticShapes.strides(x), ys, 0, at * ys[axis]).launch(elemBytes(ctx));
             if (l == null) {
                 return null;
             }
@@ -150,13 +151,13 @@ final class CopyKernels {
      * which reports it, since a kernel cannot fail a run by itself.
      */
     private static Kernel gather(BindContext ctx) {
-        long[] x = Dims.in(ctx, 0);
-        long[] idx = Dims.constantLongs(ctx, 1);
+        long[] x = StaticShapes.in(ctx, 0);
+        long[] idx = StaticShapes.constantLongs(ctx, 1);
         int elem = elemBytes(ctx);
         if (idx == null || x.length == 0 || elem < 1) {
             return null;
         }
-        int axis = Dims.axis(ctx.node().attrInt("axis", 0), x.length);
+        int axis = StaticShapes.axis(ctx.node().attrInt("axis", 0), x.length);
         long[] fixed = new long[idx.length];
         for (int i = 0; i < idx.length; i++) {
             long v = idx[i] < 0 ? idx[i] + x[axis] : idx[i];
@@ -166,8 +167,8 @@ final class CopyKernels {
             fixed[i] = v;
         }
         dev.kiln.tensor.Tensor indices = dev.kiln.tensor.Tensor.ofLongs(new long[] {fixed.length}, fixed);
-        long outer = Dims.product(x, 0, axis);
-        long innerBytes = Dims.product(x, axis + 1, x.length) * elem;
+        long outer = StaticShapes.product(x, 0, axis);
+        long innerBytes = StaticShapes.product(x, axis + 1, x.length) * elem;
         long total = outer * fixed.length * innerBytes;
         Grid grid = Grid.stride(total, ElementwiseKernels.THREADS);
         long axisLen = x[axis];

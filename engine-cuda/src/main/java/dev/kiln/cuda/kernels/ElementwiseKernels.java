@@ -1,5 +1,6 @@
 package dev.kiln.cuda.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.cuda.Grid;
@@ -38,16 +39,16 @@ final class ElementwiseKernels {
     }
 
     private static Kernel binary(BindContext ctx, int op) {
-        if (ctx.inputCount() != 2 || !Dims.allFloat(ctx)) {
+        if (ctx.inputCount() != 2 || !StaticShapes.allFloat(ctx)) {
             return null;
         }
-        long[] y = Dims.out(ctx, 0);
-        long[][] c = Dims.collapse(y, Dims.broadcastStrides(Dims.in(ctx, 0), y), Dims.broadcastStrides(Dims.in(ctx, 1), y));
-        if (c == null || !Dims.fitsInt(c[0])) {
+        long[] y = StaticShapes.out(ctx, 0);
+        long[][] c = StaticShapes.collapse(y, StaticShapes.broadcastStrides(StaticShapes.in(ctx, 0), y), StaticShapes.broadcastStrides(StaticShapes.in(ctx, 1), y));
+        if (c == null || !StaticShapes.fitsInt(c[0])) {
             return null;
         }
-        long n = Dims.size(y);
-        byte[] params = new ParamStruct().i64(Dims.pad(c[1], 0)).i64(Dims.pad(c[2], 0)).i32(Dims.padInts(c[0], 1))
+        long n = StaticShapes.size(y);
+        byte[] params = new ParamStruct().i64(StaticShapes.pad(c[1], 0)).i64(StaticShapes.pad(c[2], 0)).i32(StaticShapes.padInts(c[0], 1))
                 .i32(c[0].length, 0).bytes();
         Grid grid = Grid.stride(n, THREADS);
         return (CudaKernel) (q, d) -> q.launch("kiln_binary_f32", grid, new LaunchArgs().ptr(d.input(0)).ptr(d.input(1))
@@ -55,7 +56,7 @@ final class ElementwiseKernels {
     }
 
     private static Kernel unary(BindContext ctx) {
-        if (!Dims.allFloat(ctx)) {
+        if (!StaticShapes.allFloat(ctx)) {
             return null;
         }
         Node node = ctx.node();
@@ -95,7 +96,7 @@ final class ElementwiseKernels {
                 }
             }
         }
-        long n = Dims.size(Dims.out(ctx, 0));
+        long n = StaticShapes.size(StaticShapes.out(ctx, 0));
         Grid grid = Grid.stride(n, THREADS);
         int code = op;
         float a = alpha;

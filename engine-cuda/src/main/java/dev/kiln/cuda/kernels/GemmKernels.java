@@ -1,5 +1,6 @@
 package dev.kiln.cuda.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.cuda.Grid;
@@ -29,10 +30,10 @@ final class GemmKernels {
                    Epilogue epilogue) {
 
         Kernel kernel(boolean hasC) {
-            if (batchDims.length > MAX_BATCH_RANK || !Dims.fitsInt(new long[] {m, n, k, Dims.size(batchDims)})) {
+            if (batchDims.length > MAX_BATCH_RANK || !StaticShapes.fitsInt(new long[] {m, n, k, StaticShapes.size(batchDims)})) {
                 return null;
             }
-            long batch = Dims.size(batchDims);
+            long batch = StaticShapes.size(batchDims);
             byte[] params = new ParamStruct()
                     .i64(padBatch(aStrides)).i64(padBatch(bStrides)).i64(padBatch(cStrides)).i64(cStrideM, cStrideN)
                     .i32(padBatchInts(batchDims)).i32(batchDims.length, (int) batch, (int) m, (int) n, (int) k,
@@ -64,11 +65,11 @@ final class GemmKernels {
     }
 
     private static Kernel matMul(BindContext ctx) {
-        if (!Dims.allFloat(ctx)) {
+        if (!StaticShapes.allFloat(ctx)) {
             return null;
         }
-        long[] a = Dims.in(ctx, 0);
-        long[] b = Dims.in(ctx, 1);
+        long[] a = StaticShapes.in(ctx, 0);
+        long[] b = StaticShapes.in(ctx, 1);
         if (a.length == 0 || b.length == 0) {
             return null;
         }
@@ -92,8 +93,8 @@ final class GemmKernels {
             long db = dimFromEnd(bBatch, batchRank - 1 - i);
             batch[i] = Math.max(da, db);
         }
-        long[] aBS = Dims.broadcastStrides(aBatch, batch);
-        long[] bBS = Dims.broadcastStrides(bBatch, batch);
+        long[] aBS = StaticShapes.broadcastStrides(aBatch, batch);
+        long[] bBS = StaticShapes.broadcastStrides(bBatch, batch);
         for (int i = 0; i < batchRank; i++) {
             sa[i] = aBS[i] * m * k;
             sb[i] = bBS[i] * k * n;
@@ -107,14 +108,14 @@ final class GemmKernels {
     }
 
     private static Kernel gemm(BindContext ctx) {
-        if (!Dims.allFloat(ctx)) {
+        if (!StaticShapes.allFloat(ctx)) {
             return null;
         }
         Node node = ctx.node();
         boolean ta = node.attrInt("transA", 0) != 0;
         boolean tb = node.attrInt("transB", 0) != 0;
-        long[] a = Dims.in(ctx, 0);
-        long[] b = Dims.in(ctx, 1);
+        long[] a = StaticShapes.in(ctx, 0);
+        long[] b = StaticShapes.in(ctx, 1);
         if (a.length != 2 || b.length != 2) {
             return null;
         }
@@ -125,7 +126,7 @@ final class GemmKernels {
         long csm = 0;
         long csn = 0;
         if (hasC) {
-            long[] cs = Dims.broadcastStrides(Dims.in(ctx, 2), new long[] {m, n});
+            long[] cs = StaticShapes.broadcastStrides(StaticShapes.in(ctx, 2), new long[] {m, n});
             csm = cs[0];
             csn = cs[1];
         }

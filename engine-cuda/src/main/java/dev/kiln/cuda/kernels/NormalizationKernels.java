@@ -1,5 +1,6 @@
 package dev.kiln.cuda.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.cuda.Grid;
@@ -16,20 +17,20 @@ final class NormalizationKernels {
     }
 
     private static Kernel layerNorm(BindContext ctx) {
-        long[] x = Dims.in(ctx, 0);
-        if (!Dims.allFloat(ctx) || x.length == 0) {
+        long[] x = StaticShapes.in(ctx, 0);
+        if (!StaticShapes.allFloat(ctx) || x.length == 0) {
             return null;
         }
-        int axis = Dims.axis(ctx.node().attrInt("axis", -1), x.length);
-        long rows = Dims.product(x, 0, axis);
-        long cols = Dims.product(x, axis, x.length);
+        int axis = StaticShapes.axis(ctx.node().attrInt("axis", -1), x.length);
+        long rows = StaticShapes.product(x, 0, axis);
+        long cols = StaticShapes.product(x, axis, x.length);
         // Scale and bias broadcast to the normalized shape only when they have all of its elements.
-        if (Dims.size(Dims.in(ctx, 1)) != cols || (ctx.inputCount() > 2 && ctx.node().hasInput(2)
-                && Dims.size(Dims.in(ctx, 2)) != cols) || rows > Integer.MAX_VALUE || cols > Integer.MAX_VALUE || rows == 0) {
+        if (StaticShapes.size(StaticShapes.in(ctx, 1)) != cols || (ctx.inputCount() > 2 && ctx.node().hasInput(2)
+                && StaticShapes.size(StaticShapes.in(ctx, 2)) != cols) || rows > Integer.MAX_VALUE || cols > Integer.MAX_VALUE || rows == 0) {
             return null;
         }
         for (int o = 1; o < ctx.node().outputs().size(); o++) {
-            if (!ctx.node().outputs().get(o).isEmpty() && Dims.outType(ctx, o) != dev.kiln.tensor.DType.FLOAT) {
+            if (!ctx.node().outputs().get(o).isEmpty() && StaticShapes.outType(ctx, o) != dev.kiln.tensor.DType.FLOAT) {
                 return null;
             }
         }
@@ -41,18 +42,18 @@ final class NormalizationKernels {
     }
 
     private static Kernel batchNorm(BindContext ctx) {
-        long[] x = Dims.in(ctx, 0);
-        if (!Dims.allFloat(ctx) || x.length < 2 || ctx.node().attrInt("training_mode", 0) != 0
+        long[] x = StaticShapes.in(ctx, 0);
+        if (!StaticShapes.allFloat(ctx) || x.length < 2 || ctx.node().attrInt("training_mode", 0) != 0
                 || ctx.node().outputs().size() > 1 || x[1] > Integer.MAX_VALUE) {
             return null;
         }
         for (int i = 1; i <= 4; i++) {
-            if (Dims.size(Dims.in(ctx, i)) != x[1]) {
+            if (StaticShapes.size(StaticShapes.in(ctx, i)) != x[1]) {
                 return null;
             }
         }
-        long n = Dims.size(x);
-        long inner = Dims.product(x, 2, x.length);
+        long n = StaticShapes.size(x);
+        long inner = StaticShapes.product(x, 2, x.length);
         int channels = (int) x[1];
         float eps = ctx.node().attrFloat("epsilon", 1e-5f);
         Grid grid = Grid.stride(n, ElementwiseKernels.THREADS);

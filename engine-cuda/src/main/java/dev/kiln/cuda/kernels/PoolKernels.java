@@ -1,5 +1,6 @@
 package dev.kiln.cuda.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.cuda.Grid;
@@ -20,13 +21,13 @@ final class PoolKernels {
 
     private static Kernel pool(BindContext ctx, boolean max) {
         // MaxPool's optional Indices output is left to the CPU.
-        if (!Dims.allFloat(ctx) || (ctx.node().outputs().size() > 1 && !ctx.node().outputs().get(1).isEmpty())) {
+        if (!StaticShapes.allFloat(ctx) || (ctx.node().outputs().size() > 1 && !ctx.node().outputs().get(1).isEmpty())) {
             return null;
         }
-        long[] x = Dims.in(ctx, 0);
-        long[] y = Dims.out(ctx, 0);
+        long[] x = StaticShapes.in(ctx, 0);
+        long[] y = StaticShapes.out(ctx, 0);
         long[] kernel = ctx.node().attrInts("kernel_shape");
-        if (kernel == null || x.length < 3 || !Dims.fitsInt(x, y)) {
+        if (kernel == null || x.length < 3 || !StaticShapes.fitsInt(x, y)) {
             return null;
         }
         Window win = Window.of(ctx.node(), java.util.Arrays.copyOfRange(x, 2, x.length), kernel);
@@ -48,12 +49,12 @@ final class PoolKernels {
     }
 
     private static Kernel global(BindContext ctx, boolean max) {
-        long[] x = Dims.in(ctx, 0);
-        if (!Dims.allFloat(ctx) || x.length < 3 || x[0] * x[1] > Integer.MAX_VALUE) {
+        long[] x = StaticShapes.in(ctx, 0);
+        if (!StaticShapes.allFloat(ctx) || x.length < 3 || x[0] * x[1] > Integer.MAX_VALUE) {
             return null;
         }
         long planes = x[0] * x[1];
-        long plane = Dims.product(x, 2, x.length);
+        long plane = StaticShapes.product(x, 2, x.length);
         Grid grid = new Grid((int) planes, 1, 1, 256);
         return (CudaKernel) (q, d) -> q.launch("kiln_global_pool_f32", grid, new LaunchArgs().ptr(d.input(0))
                 .ptr(d.output(0)).i64(plane).i32(max ? 1 : 0));

@@ -1,5 +1,6 @@
 package dev.kiln.cuda.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.cuda.Grid;
@@ -17,27 +18,27 @@ final class QuantizeKernels {
     }
 
     private static Kernel bind(BindContext ctx, boolean dequantize) {
-        DType q = dequantize ? Dims.inType(ctx, 0) : Dims.outType(ctx, 0);
-        DType f = dequantize ? Dims.outType(ctx, 0) : Dims.inType(ctx, 0);
-        if ((q != DType.UINT8 && q != DType.INT8) || f != DType.FLOAT || Dims.inType(ctx, 1) != DType.FLOAT
+        DType q = dequantize ? StaticShapes.inType(ctx, 0) : StaticShapes.outType(ctx, 0);
+        DType f = dequantize ? StaticShapes.outType(ctx, 0) : StaticShapes.inType(ctx, 0);
+        if ((q != DType.UINT8 && q != DType.INT8) || f != DType.FLOAT || StaticShapes.inType(ctx, 1) != DType.FLOAT
                 || ctx.node().attrInt("block_size", 0) != 0) {
             return null;
         }
-        long[] x = Dims.in(ctx, 0);
-        long[] scale = Dims.in(ctx, 1);
-        long channels = Dims.size(scale);
+        long[] x = StaticShapes.in(ctx, 0);
+        long[] scale = StaticShapes.in(ctx, 1);
+        long channels = StaticShapes.size(scale);
         long inner = 1;
         if (channels > 1) {
             if (scale.length != 1 || x.length == 0) {
                 return null;
             }
-            int axis = Dims.axis(ctx.node().attrInt("axis", 1), x.length);
+            int axis = StaticShapes.axis(ctx.node().attrInt("axis", 1), x.length);
             if (x[axis] != channels) {
                 return null;
             }
-            inner = Dims.product(x, axis + 1, x.length);
+            inner = StaticShapes.product(x, axis + 1, x.length);
         }
-        long n = Dims.size(x);
+        long n = StaticShapes.size(x);
         boolean signed = q == DType.INT8;
         boolean hasZero = ctx.inputCount() > 2 && ctx.node().hasInput(2);
         Grid grid = Grid.stride(n, ElementwiseKernels.THREADS);

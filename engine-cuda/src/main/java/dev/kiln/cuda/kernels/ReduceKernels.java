@@ -1,5 +1,6 @@
 package dev.kiln.cuda.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.cuda.Grid;
@@ -29,8 +30,8 @@ final class ReduceKernels {
     }
 
     private static Kernel bind(BindContext ctx) {
-        long[] x = Dims.in(ctx, 0);
-        if (Dims.inType(ctx, 0) != dev.kiln.tensor.DType.FLOAT || Dims.outType(ctx, 0) != dev.kiln.tensor.DType.FLOAT
+        long[] x = StaticShapes.in(ctx, 0);
+        if (StaticShapes.inType(ctx, 0) != dev.kiln.tensor.DType.FLOAT || StaticShapes.outType(ctx, 0) != dev.kiln.tensor.DType.FLOAT
                 || x.length == 0) {
             return null;
         }
@@ -38,7 +39,7 @@ final class ReduceKernels {
         long[] axes;
         if (ctx.opset() >= axesInputSince(op)) {
             boolean given = ctx.inputCount() > 1 && ctx.node().hasInput(1);
-            axes = given ? Dims.constantLongs(ctx, 1) : new long[0];
+            axes = given ? StaticShapes.constantLongs(ctx, 1) : new long[0];
             if (axes == null) {
                 return null;
             }
@@ -51,7 +52,7 @@ final class ReduceKernels {
         }
         TreeSet<Integer> set = new TreeSet<>();
         for (long a : axes) {
-            set.add(Dims.axis(a, x.length));
+            set.add(StaticShapes.axis(a, x.length));
         }
         if (set.isEmpty()) {
             for (int i = 0; i < x.length; i++) {
@@ -61,9 +62,9 @@ final class ReduceKernels {
         if (set.last() - set.first() + 1 != set.size()) {
             return null;
         }
-        long outer = Dims.product(x, 0, set.first());
-        long r = Dims.product(x, set.first(), set.last() + 1);
-        long inner = Dims.product(x, set.last() + 1, x.length);
+        long outer = StaticShapes.product(x, 0, set.first());
+        long r = StaticShapes.product(x, set.first(), set.last() + 1);
+        long inner = StaticShapes.product(x, set.last() + 1, x.length);
         if (r == 0 || r > Integer.MAX_VALUE || outer * inner == 0) {
             return null;
         }

@@ -1,5 +1,6 @@
 package dev.kiln.cuda.kernels;
 
+import dev.kiln.backend.StaticShapes;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.cuda.Grid;
@@ -16,15 +17,15 @@ final class SoftmaxKernels {
     }
 
     private static Kernel bind(BindContext ctx, boolean log) {
-        long[] x = Dims.in(ctx, 0);
-        if (!Dims.allFloat(ctx) || x.length == 0) {
+        long[] x = StaticShapes.in(ctx, 0);
+        if (!StaticShapes.allFloat(ctx) || x.length == 0) {
             return null;
         }
         boolean coerce2d = ctx.opset() < 13;
-        int axis = Dims.axis(ctx.node().attrInt("axis", coerce2d ? 1 : -1), x.length);
-        long outer = Dims.product(x, 0, axis);
-        long n = coerce2d ? Dims.product(x, axis, x.length) : x[axis];
-        long inner = coerce2d ? 1 : Dims.product(x, axis + 1, x.length);
+        int axis = StaticShapes.axis(ctx.node().attrInt("axis", coerce2d ? 1 : -1), x.length);
+        long outer = StaticShapes.product(x, 0, axis);
+        long n = coerce2d ? StaticShapes.product(x, axis, x.length) : x[axis];
+        long inner = coerce2d ? 1 : StaticShapes.product(x, axis + 1, x.length);
         if (n > Integer.MAX_VALUE || outer * inner == 0) {
             return null;
         }

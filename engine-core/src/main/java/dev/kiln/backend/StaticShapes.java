@@ -1,41 +1,46 @@
-package dev.kiln.cuda.kernels;
+package dev.kiln.backend;
 
-import dev.kiln.backend.BindContext;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.ValueType;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Static shapes at bind time, and the strides that broadcasting and strided copies need. */
-final class Dims {
-    static final int MAX_RANK = 6;
+/**
+ * Helpers for device backends, which bind kernels only for nodes whose shapes are static: the
+ * shapes and types known at bind time, and the strides that broadcasting and strided copies need.
+ */
+public final class StaticShapes {
+    /** The highest rank the device kernels' index arithmetic handles. */
+    public static final int MAX_RANK = 6;
 
-    private Dims() {
+    private StaticShapes() {
     }
 
     /** The dims of input {@code i} (static on the device), or {@code null} when absent. */
-    static long[] in(BindContext ctx, int i) {
+    public static long[] in(BindContext ctx, int i) {
         ValueType t = ctx.inputType(i);
         return t instanceof ValueType.TensorType tt ? tt.shape().toShape().dims() : null;
     }
 
     /** The dims of output {@code i}. */
-    static long[] out(BindContext ctx, int i) {
+    public static long[] out(BindContext ctx, int i) {
         return ((ValueType.TensorType) ctx.outputType(i)).shape().toShape().dims();
     }
 
-    static DType inType(BindContext ctx, int i) {
+    /** The element type of input {@code i}, or {@code null} when unknown or absent. */
+    public static DType inType(BindContext ctx, int i) {
         ValueType t = ctx.inputType(i);
         return t instanceof ValueType.TensorType tt ? tt.dtype() : null;
     }
 
-    static DType outType(BindContext ctx, int i) {
+    /** The element type of output {@code i}. */
+    public static DType outType(BindContext ctx, int i) {
         return ((ValueType.TensorType) ctx.outputType(i)).dtype();
     }
 
     /** True when every present input and output {@code 0} is a float tensor. */
-    static boolean allFloat(BindContext ctx) {
+    public static boolean allFloat(BindContext ctx) {
         for (int i = 0; i < ctx.inputCount(); i++) {
             if (ctx.node().hasInput(i) && inType(ctx, i) != DType.FLOAT) {
                 return false;
@@ -44,7 +49,8 @@ final class Dims {
         return outType(ctx, 0) == DType.FLOAT;
     }
 
-    static long size(long[] dims) {
+    /** The element count of {@code dims}, overflow-checked. */
+    public static long size(long[] dims) {
         long n = 1;
         for (long d : dims) {
             n = Math.multiplyExact(n, d);
@@ -52,7 +58,8 @@ final class Dims {
         return n;
     }
 
-    static long product(long[] dims, int from, int to) {
+    /** The product of {@code dims[from..to)}. */
+    public static long product(long[] dims, int from, int to) {
         long n = 1;
         for (int i = from; i < to; i++) {
             n *= dims[i];
@@ -61,7 +68,7 @@ final class Dims {
     }
 
     /** Contiguous row-major strides, in elements. */
-    static long[] strides(long[] dims) {
+    public static long[] strides(long[] dims) {
         long[] s = new long[dims.length];
         long acc = 1;
         for (int i = dims.length - 1; i >= 0; i--) {
@@ -72,7 +79,7 @@ final class Dims {
     }
 
     /** The strides of {@code in} read as broadcast to {@code out} (numpy rules): 0 along broadcast dims. */
-    static long[] broadcastStrides(long[] in, long[] out) {
+    public static long[] broadcastStrides(long[] in, long[] out) {
         long[] s = new long[out.length];
         long[] own = strides(in);
         int off = out.length - in.length;
@@ -87,7 +94,7 @@ final class Dims {
      * drops dims of size 1, so most walks become rank 1 or 2. Returns {dims, strides of operand
      * 0, strides of operand 1, ...}; {@code null} when more than {@link #MAX_RANK} dims remain.
      */
-    static long[][] collapse(long[] dims, long[]... strides) {
+    public static long[][] collapse(long[] dims, long[]... strides) {
         List<Long> d = new ArrayList<>();
         List<long[]> s = new ArrayList<>();
         for (int i = 0; i < dims.length; i++) {
@@ -131,14 +138,15 @@ final class Dims {
     }
 
     /** {@code v} padded with {@code fill} to {@link #MAX_RANK} entries. */
-    static long[] pad(long[] v, long fill) {
+    public static long[] pad(long[] v, long fill) {
         long[] r = new long[MAX_RANK];
         java.util.Arrays.fill(r, fill);
         System.arraycopy(v, 0, r, 0, v.length);
         return r;
     }
 
-    static int[] padInts(long[] v, int fill) {
+    /** {@code v} as ints padded with {@code fill} to {@link #MAX_RANK} entries. */
+    public static int[] padInts(long[] v, int fill) {
         int[] r = new int[MAX_RANK];
         java.util.Arrays.fill(r, fill);
         for (int i = 0; i < v.length; i++) {
@@ -148,13 +156,13 @@ final class Dims {
     }
 
     /** The values of a constant integer input, or {@code null} when it is not constant. */
-    static long[] constantLongs(BindContext ctx, int i) {
+    public static long[] constantLongs(BindContext ctx, int i) {
         Tensor t = ctx.node().hasInput(i) ? ctx.constantInput(i) : null;
         return t == null ? null : t.toLongArray();
     }
 
     /** True when every dim fits the kernels' {@code int} dims. */
-    static boolean fitsInt(long[]... dims) {
+    public static boolean fitsInt(long[]... dims) {
         for (long[] ds : dims) {
             for (long d : ds) {
                 if (d > Integer.MAX_VALUE) {
@@ -165,11 +173,23 @@ final class Dims {
         return true;
     }
 
-    static int axis(long axis, int rank) {
+    /** An axis in {@code [-rank, rank)} normalized to {@code [0, rank)}. */
+    public static int axis(long axis, int rank) {
         long a = axis < 0 ? axis + rank : axis;
         if (a < 0 || a >= rank) {
             throw new IllegalArgumentException("axis " + axis + " out of range for rank " + rank);
         }
         return (int) a;
+    }
+
+    /** The ints attribute {@code name}, or {@code fallback} when the node has none. */
+    public static long[] ints(dev.kiln.graph.Node node, String name, long[] fallback) {
+        long[] v = node.attrInts(name);
+        return v == null ? fallback : v;
+    }
+
+    /** True when {@code n} elements can be indexed by the kernels' {@code int}s. */
+    public static boolean fitsIndex(long n) {
+        return n <= Integer.MAX_VALUE;
     }
 }

@@ -1,0 +1,28 @@
+package dev.kiln.cpu.simd;
+
+import dev.kiln.cpu.ref.KernelRegistry;
+
+/**
+ * The Vector API kernels by operator, one {@code register} call per family (grep an operator's
+ * name in quotes to find its kernel). Loading this class links the Vector API; only
+ * {@link SimdBackend} calls it, after checking the module is present.
+ */
+final class SimdKernels {
+    private SimdKernels() {
+    }
+
+    static KernelRegistry registry() {
+        KernelRegistry r = new KernelRegistry();
+        MatMulKernels.register(r);
+        BinaryKernels.register(r);
+        UnaryKernels.register(r);
+        ReduceKernels.register(r);
+        SoftmaxKernels.register(r);
+        NormalizationKernels.register(r);
+        TransposeKernels.register(r);
+        ConvKernels.register(r);
+        ConvTransposeKernels.register(r);
+        PoolKernels.register(r);
+        return r;
+    }
+}
