@@ -89,7 +89,9 @@ final class InspectCommand implements Callable<Integer> {
             }
         }
         o = o.dumpPasses(dumpDir);
-        Compiler.Optimized r = new Compiler(m.name(), o, Backends.select(o.backends())).optimize(m.graph());
+        // As a session runs it when the caller overrides no initializer: those inputs are constants.
+        Graph g = m.graph().toBuilder().inputs(m.inputs()).build();
+        Compiler.Optimized r = new Compiler(m.name(), o, Backends.select(o.backends())).optimize(g);
         System.out.println("passes:");
         for (PassReport p : r.reports()) {
             System.out.println("  " + p);

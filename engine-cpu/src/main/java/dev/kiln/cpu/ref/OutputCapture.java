@@ -15,11 +15,15 @@ import java.util.List;
  * A kernel context that passes everything through and remembers output 0, so a fused kernel can
  * run an unfused reference kernel and then finish its result.
  */
-final class OutputCapture implements KernelContext {
+public final class OutputCapture implements KernelContext {
     private final KernelContext k;
     private final Tensor[] out;
 
-    OutputCapture(KernelContext k, Tensor[] out) {
+    /**
+     * @param k the context to pass through
+     * @param out receives output 0 when the kernel allocates or sets it
+     */
+    public OutputCapture(KernelContext k, Tensor[] out) {
         this.k = k;
         this.out = out;
     }

@@ -19,7 +19,7 @@ import java.lang.foreign.MemorySegment;
  * online softmax). Memory per row is one block of scores and one output row, whatever the
  * sequence length: the {@code S x T} score matrix never exists.
  */
-final class StreamingAttentionKernels {
+public final class StreamingAttentionKernels {
     /** Keys scored at once per query row. */
     static final int BLOCK = 64;
 
@@ -125,7 +125,7 @@ final class StreamingAttentionKernels {
     }
 
     /** Element strides of a mask broadcast to {@code scores} ({@code [B, H, S, T]}): 0 along broadcast axes. */
-    static long[] maskStrides(Shape mask, long[] scores) {
+    public static long[] maskStrides(Shape mask, long[] scores) {
         if (mask.rank() > 4) {
             throw new IllegalArgumentException("Attention mask " + mask + " has more than 4 dimensions");
         }

@@ -28,14 +28,15 @@ public final class ConvKernels {
     }
 
     static void register(KernelRegistry r) {
-        r.onnx(b -> bind(b, Activation.NONE), "Conv");
+        r.onnx(b -> bind(b, Activation.NONE, false), "Conv");
     }
 
     /**
      * A Conv kernel for the node being bound (inputs X, W, optional B, attributes as ONNX Conv)
-     * whose output goes through {@code act}; null when this backend does not handle the node.
+     * whose output goes through {@code act}, after adding input 3 (a residual of the output's
+     * shape) when {@code residual}; null when this backend does not handle the node.
      */
-    public static Kernel bind(BindContext b, Activation act) {
+    public static Kernel bind(BindContext b, Activation act, boolean residual) {
         Tensor w = b.constantInput(1);
         boolean hasBias = b.inputCount() > 2 && !b.node().input(2).isEmpty();
         Tensor bias = hasBias ? b.constantInput(2) : null;
@@ -57,7 +58,7 @@ public final class ConvKernels {
         int mg = m / group;
         if (group > 1 && cg == 1 && mg == 1) {
             float[] weights = Float32.array(w);
-            return ctx -> depthwise(ctx, kSp, group, weights, biasValues, act);
+            return ctx -> depthwise(ctx, kSp, group, weights, biasValues, act, residual);
         }
         LeftOperand[] packed = new LeftOperand[group];
         Epilogue[] epilogues = new Epilogue[group];
@@ -70,7 +71,17 @@ public final class ConvKernels {
             Epilogue e = Epilogue.of(act);
             epilogues[gi] = biasValues == null ? e : e.withRowBias(Arrays.copyOfRange(biasValues, gi * mg, (gi + 1) * mg));
         }
-        return ctx -> gemm(ctx, kSp, group, cg, mg, packed, epilogues);
+        return ctx -> gemm(ctx, kSp, group, cg, mg, packed, epilogues, residual);
+    }
+
+    /** The residual (input 3) of a fused convolution, checked against the output's shape. */
+    private static MemorySegment residual(KernelContext ctx, Tensor y) {
+        Tensor z = ctx.tensor(3);
+        Float32.require(z, "Conv residual");
+        if (!z.shape().equals(y.shape())) {
+            throw new IllegalArgumentException("Conv residual " + z.shape() + " does not match the output " + y.shape());
+        }
+        return z.data();
     }
 
     /** The window of this call, from the input's spatial size. */
@@ -89,7 +100,8 @@ public final class ConvKernels {
         return x;
     }
 
-    private static void gemm(KernelContext ctx, long[] kSp, int group, int cg, int mg, LeftOperand[] w, Epilogue[] ep) {
+    private static void gemm(KernelContext ctx, long[] kSp, int group, int cg, int mg, LeftOperand[] w, Epilogue[] ep,
+                             boolean residual) {
         Tensor x = input(ctx, cg * group);
         ConvShape g = shape(ctx, x, kSp);
         int batch = Math.toIntExact(x.shape().dim(0));
@@ -98,6 +110,7 @@ public final class ConvKernels {
         Tensor y = ctx.allocate(0, x.dtype(), Shape.of(batch, m, g.outH(), g.outW()));
         MemorySegment xs = x.data();
         MemorySegment ys = y.data();
+        MemorySegment zs = residual ? residual(ctx, y) : null;
         boolean pointwise = g.isPointwise();
         boolean split = !pointwise && g.strideW() > 1;
         MemorySegment phases = split ? ctx.scratch(Im2col.splitSize(c, g) * 4) : null;
@@ -116,16 +129,30 @@ public final class ConvKernels {
                     cols = new Im2col(xs, xImage + (long) gi * cg * g.inPlane(), cg, g);
                 }
                 long yOff = ((long) n * m + (long) gi * mg) * g.outPlane();
-                Sgemm.multiply(ctx.parallel(), w[gi], cols, ys, yOff, g.outPlane(), ep[gi], null, 0);
+                Sgemm.multiply(ctx.parallel(), w[gi], cols, ys, yOff, g.outPlane(), ep[gi], zs, yOff);
             }
         }
     }
 
-    private static void depthwise(KernelContext ctx, long[] kSp, int channels, float[] w, float[] bias, Activation act) {
+    private static void depthwise(KernelContext ctx, long[] kSp, int channels, float[] w, float[] bias, Activation act,
+                                  boolean residual) {
         Tensor x = input(ctx, channels);
         ConvShape g = shape(ctx, x, kSp);
         int batch = Math.toIntExact(x.shape().dim(0));
         Tensor y = ctx.allocate(0, x.dtype(), Shape.of(batch, channels, g.outH(), g.outW()));
-        DepthwiseConv.run(ctx.parallel(), x.data(), y.data(), batch * channels, channels, g, w, bias, act);
+        if (!residual) {
+            DepthwiseConv.run(ctx.parallel(), x.data(), y.data(), batch * channels, channels, g, w, bias, act);
+            return;
+        }
+        // The depthwise loop has no residual: add it and activate in one more pass per plane.
+        MemorySegment zs = residual(ctx, y);
+        DepthwiseConv.run(ctx.parallel(), x.data(), y.data(), batch * channels, channels, g, w, bias, Activation.NONE);
+        Epilogue ep = Epilogue.of(act);
+        int plane = Math.toIntExact(g.outPlane());
+        ctx.parallel().forRange((long) batch * channels, 1, (s, e) -> {
+            for (long p = s; p < e; p++) {
+                ep.apply(y.data(), p * plane, plane, 0, 1, 0, plane, zs, p * plane);
+            }
+        });
     }
 }
