@@ -59,6 +59,12 @@ public final class Kiln {
             throw e.inModel(name);
         } catch (IOException e) {
             throw new ModelFormatException("cannot read: " + e.getMessage(), e).inModel(name);
+        } catch (OutOfMemoryError e) {
+            // One failed large allocation (a huge repeated field, say); the heap itself is fine.
+            throw new ResourceLimitException("reading the model needs more Java heap than is available: "
+                    + e.getMessage(), e).inModel(name);
+        } catch (StackOverflowError e) {
+            throw new ResourceLimitException("the model nests too deeply to read", e).inModel(name);
         }
         try {
             checkOpsets(data.graph().opsets());

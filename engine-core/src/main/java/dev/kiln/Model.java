@@ -81,6 +81,9 @@ public final class Model implements AutoCloseable {
             closeAll(backends);
             release();
             throw e.inModel(name);
+        } catch (StackOverflowError e) {
+            release();
+            throw new ResourceLimitException("the model nests too deeply to compile", e).inModel(name);
         } catch (RuntimeException | Error e) {
             closeAll(backends);
             release();

@@ -43,18 +43,39 @@ public final class Options {
 
     /**
      * The defaults: one thread per available core, every available backend, all optimization
-     * passes, and a memory budget of a quarter of physical-looking memory (see {@link #memoryBudget()}).
+     * passes, and a memory budget of {@link #defaultMemoryBudget()}.
      */
     public static Options defaults() {
         return new Options(Runtime.getRuntime().availableProcessors(), List.of(), List.of("all"),
-                defaultBudget(), Map.of(), List.of(), null, null);
+                defaultMemoryBudget(), Map.of(), List.of(), null, null);
     }
 
-    private static long defaultBudget() {
-        // Off-heap memory is not bounded by -Xmx; use a generous multiple of it so that a
-        // hostile shape is refused long before the machine swaps, while real models fit.
-        long heap = Runtime.getRuntime().maxMemory();
-        return Math.max(8L << 30, Math.min(heap * 4, 64L << 30));
+    /**
+     * The default memory budget of a session: the JVM's {@code -XX:MaxDirectMemorySize} when it is
+     * set, else the maximum heap size ({@code -Xmx}, which is also the JVM's own default limit of
+     * direct memory). Kiln's tensors live off-heap in memory segments, which no JVM flag bounds,
+     * so the budget is what stops a hostile shape from exhausting the machine; these are the
+     * settings an operator already uses to say how much memory the process may take.
+     */
+    public static long defaultMemoryBudget() {
+        return DefaultBudget.BYTES;
+    }
+
+    /** Computed once: reading a VM option loads the management classes. */
+    private static final class DefaultBudget {
+        static final long BYTES = compute();
+
+        private static long compute() {
+            long direct = 0;
+            try {
+                direct = Long.parseLong(java.lang.management.ManagementFactory
+                        .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                        .getVMOption("MaxDirectMemorySize").getValue());
+            } catch (RuntimeException | LinkageError e) {
+                // No HotSpot management (a trimmed runtime image): the heap size alone decides.
+            }
+            return direct > 0 ? direct : Runtime.getRuntime().maxMemory();
+        }
     }
 
     /** Worker threads for intra-op parallelism (at least 1). */
@@ -103,7 +124,13 @@ public final class Options {
         return new Options(threads, backends, passes, memoryBudget, dimBindings, extraPasses, dumpPassesDir, p);
     }
 
-    /** The most bytes of tensor memory one run may hold at once. */
+    /**
+     * The most bytes of tensor memory the session may hold at once, summed over the runs in
+     * flight: the arenas and buffers of its run states, checked before each allocation, and each
+     * output, string tensor and sequence a run makes, checked against what is left. A request
+     * beyond it fails with {@link ResourceLimitException} naming the node and the tensor.
+     * Weights mapped from the model file do not count.
+     */
     public Options memoryBudget(long bytes) {
         if (bytes <= 0) {
             throw new IllegalArgumentException("memory budget must be positive");
@@ -148,7 +175,7 @@ public final class Options {
         return profiler;
     }
 
-    /** Memory budget per run, in bytes. */
+    /** The session's memory budget, in bytes (see {@link #memoryBudget(long)}). */
     public long memoryBudget() {
         return memoryBudget;
     }

@@ -54,6 +54,16 @@ public interface KernelContext {
      */
     Tensor retain(Tensor t);
 
+    /**
+     * Checks that {@code bytes} of memory the kernel holds outside {@link #allocate} (values it
+     * accumulates across iterations, such as Loop's scan outputs) fit in what is left of the
+     * session's memory budget. Reserves nothing.
+     *
+     * @param what what the memory is for, for the message
+     * @throws dev.kiln.ResourceLimitException when they do not fit
+     */
+    void checkMemory(long bytes, String what);
+
     /** Scratch memory valid until this kernel returns, 64-byte aligned, not zeroed. */
     MemorySegment scratch(long bytes);
 

@@ -3,6 +3,7 @@ package dev.kiln.compile;
 import dev.kiln.KilnException;
 import dev.kiln.ModelFormatException;
 import dev.kiln.Options;
+import dev.kiln.ResourceLimitException;
 import dev.kiln.UnsupportedOperatorException;
 import dev.kiln.backend.Backend;
 import dev.kiln.backend.BindContext;
@@ -148,7 +149,8 @@ public final class Compiler {
                          Unsupported unsupported) {
         Optimized o = optimize(graph, outerTypes, inputTypes, false);
         Analysis a = o.analysis();
-        return build(o.graph(), a.order(), a.types(), a.constants(), outerTypes, unsupported, outerTypes.isEmpty());
+        return build(o.graph(), a.order(), a.types(), a.constants(), outerTypes, inputTypes.keySet(), unsupported,
+                outerTypes.isEmpty());
     }
 
     /**
@@ -314,7 +316,8 @@ public final class Compiler {
     }
 
     private Plan build(Graph g, List<Node> nodes, Map<String, ValueType> types, Map<String, Tensor> constants,
-                       Map<String, ValueType> outerTypes, Unsupported unsupported, boolean planArena) {
+                       Map<String, ValueType> outerTypes, Set<String> suppliedInputs, Unsupported unsupported,
+                       boolean planArena) {
         Values values = Values.of(g, nodes, types, constants);
         Map<String, Integer> ids = values.ids();
         int count = ids.size();
@@ -425,6 +428,7 @@ public final class Compiler {
                 }
             }
         }
+        checkDeclaredSizes(g, nodes, names, vtypes, consts, producer, suppliedInputs);
         boolean[] owned = new boolean[count];
         int[] outputIds = new int[g.outputs().size()];
         boolean[] copyOnReturn = new boolean[outputIds.length];
@@ -609,6 +613,42 @@ public final class Compiler {
         Map<String, dev.kiln.graph.Function> functions = new HashMap<>(enclosing.functions());
         functions.putAll(body.functions());
         return body.toBuilder().opsets(opsets).functions(functions).build();
+    }
+
+    /**
+     * Refuses, before anything runs, a value whose known shape needs more bytes than the memory
+     * budget (or more than 2^63): a hostile model fails here, naming the node and the tensor,
+     * rather than when a kernel asks for the memory. Inputs whose types the caller supplied
+     * (the shapes of the tensors of a run) are the caller's memory and are not checked.
+     */
+    private void checkDeclaredSizes(Graph g, List<Node> nodes, String[] names, ValueType[] types, Tensor[] consts,
+                                    int[] producer, Set<String> suppliedInputs) {
+        for (int id = 0; id < names.length; id++) {
+            if (consts[id] != null || !(types[id] instanceof ValueType.TensorType tt) || tt.shape() == null
+                    || !tt.shape().isKnown() || tt.dtype() == dev.kiln.tensor.DType.STRING) {
+                continue;
+            }
+            long bytes;
+            try {
+                bytes = tt.dtype().byteSize(tt.shape().toShape().size());
+            } catch (ArithmeticException e) {
+                bytes = -1;
+            }
+            if (bytes >= 0 && bytes <= options.memoryBudget()) {
+                continue;
+            }
+            String size = bytes < 0 ? "more than 2^63 bytes" : bytes + " bytes";
+            if (producer[id] >= 0) {
+                throw new ResourceLimitException(tt + " needs " + size + ", more than the session's memory budget of "
+                        + options.memoryBudget() + " bytes").atNode(nodes.get(producer[id]).describe()).forTensor(names[id]);
+            }
+            // An input the caller supplied is the caller's memory; only a declaration no input can meet is refused.
+            if (isInput(g, names[id]) && !suppliedInputs.contains(names[id])) {
+                throw new ResourceLimitException("the input is declared " + tt + ", which needs " + size
+                        + ", more than the session's memory budget of " + options.memoryBudget() + " bytes")
+                        .forTensor(names[id]);
+            }
+        }
     }
 
     private static boolean isInput(Graph g, String name) {

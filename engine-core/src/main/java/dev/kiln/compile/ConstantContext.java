@@ -96,6 +96,13 @@ final class ConstantContext implements KernelContext {
     }
 
     @Override
+    public void checkMemory(long bytes, String what) {
+        if (bytes < 0 || bytes > maxElements * 8) {
+            throw new TooLarge();
+        }
+    }
+
+    @Override
     public MemorySegment scratch(long bytes) {
         if (bytes > maxElements * 8) {
             throw new TooLarge();

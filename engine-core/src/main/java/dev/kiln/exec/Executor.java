@@ -134,6 +134,14 @@ final class Executor {
             throw new ResourceLimitException("out of memory: " + e.getMessage(), e).atNode(node.describe());
         } catch (StackOverflowError e) {
             throw new ResourceLimitException("stack overflow", e).atNode(node.describe());
+        } catch (ArithmeticException e) {
+            // Shape and size arithmetic is exact: an overflow means a size beyond what memory holds.
+            if (e.getMessage() != null && e.getMessage().contains("overflow")) {
+                KilnException r = new ResourceLimitException("the output's size overflows 64 bits", e).atNode(node.describe());
+                int out = step.outputs().length > 0 ? step.outputs()[0] : -1;
+                throw out >= 0 ? r.forTensor(ctx.frame.plan.name(out)) : r;
+            }
+            throw new InvalidInputException("ArithmeticException: " + e.getMessage(), e).atNode(node.describe());
         } catch (RuntimeException e) {
             throw new InvalidInputException(e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()), e).atNode(node.describe());
@@ -145,9 +153,22 @@ final class Executor {
         }
         int[] outs = step.outputs();
         for (int i = 0; i < outs.length; i++) {
-            if (outs[i] >= 0 && ctx.frame.values[outs[i]] == null) {
+            if (outs[i] < 0) {
+                continue;
+            }
+            Value v = ctx.frame.values[outs[i]];
+            if (v == null) {
                 throw new InvalidInputException("kernel produced no value for output " + i)
                         .atNode(node.describe()).forTensor(ctx.frame.plan.name(outs[i]));
+            }
+            if (!(v instanceof Tensor t) || t.dtype() == DType.STRING) {
+                // Sequences, optionals, maps and strings live on the heap, made element by element
+                // (each element checked as it was allocated); their total counts too.
+                try {
+                    ctx.state.budget.check(HeapBytes.of(v), "'" + ctx.frame.plan.name(outs[i]) + "'");
+                } catch (KilnException e) {
+                    throw e.atNode(node.describe()).forTensor(ctx.frame.plan.name(outs[i]));
+                }
             }
         }
     }
@@ -183,7 +204,7 @@ final class Executor {
                 }
                 Tensor target = null;
                 if (plan.owned(out)) {
-                    ctx.checkBudget(bytes, out);
+                    ctx.state.budget.check(bytes, "'" + plan.name(out) + "'");
                     target = Tensor.allocate(type.dtype(), shape);
                     ctx.frame.values[out] = target;
                 } else {
@@ -362,41 +383,45 @@ final class Executor {
 
         @Override
         public Tensor allocate(int i, DType dtype, Shape shape) {
-            int id = step.outputs()[i];
-            Tensor t;
-            if (id < 0) {
-                t = Tensor.allocate(dtype, shape);
-            } else if (dtype == DType.STRING || frame.plan.owned(id)) {
-                checkBudget(dtype.byteSize(shape.size()), id);
-                t = Tensor.allocate(dtype, shape);
-            } else if (frame.plan == state.plan && frame.plan.arenaOffset(id) >= 0
-                    && dtype.byteSize(shape.size()) <= frame.plan.arenaBytes(id)) {
-                t = Tensor.wrap(dtype, shape, state.arena.asSlice(frame.plan.arenaOffset(id), dtype.byteSize(shape.size())));
-            } else {
-                long bytes = dtype.byteSize(shape.size());
-                MemorySegment seg = state.buffers.acquire(bytes, "'" + frame.plan.name(id) + "'");
-                if (frame.buffers[id] != null) {
-                    state.buffers.release(frame.buffers[id]);
+            // A node may leave out trailing optional outputs; the kernel's extra ones go nowhere.
+            int id = i < step.outputs().length ? step.outputs()[i] : -1;
+            String name = id < 0 ? "output " + i : frame.plan.name(id);
+            try {
+                Tensor t = allocate(id, name, dtype, shape);
+                if (id >= 0) {
+                    frame.values[id] = t;
                 }
-                frame.buffers[id] = seg;
-                t = Tensor.wrap(dtype, shape, seg.asSlice(0, bytes));
+                return t;
+            } catch (KilnException e) {
+                throw e.forTensor(name);
             }
-            if (id >= 0) {
-                frame.values[id] = t;
-            }
-            return t;
         }
 
-        void checkBudget(long bytes, int id) {
-            if (bytes > state.budget()) {
-                throw new ResourceLimitException("allocating " + bytes + " bytes would exceed the session's memory budget of "
-                        + state.budget() + " bytes").forTensor(frame.plan.name(id));
+        /** Every path checks the budget before it allocates. */
+        private Tensor allocate(int id, String name, DType dtype, Shape shape) {
+            if (dtype == DType.STRING) {
+                state.budget.check(HeapBytes.strings(shape.size()), "'" + name + "'");
+                return Tensor.allocate(dtype, shape);
             }
+            long bytes = dtype.byteSize(shape.size());
+            if (id < 0 || frame.plan.owned(id)) {
+                state.budget.check(bytes, "'" + name + "'");
+                return Tensor.allocate(dtype, shape);
+            }
+            if (frame.plan == state.plan && frame.plan.arenaOffset(id) >= 0 && bytes <= frame.plan.arenaBytes(id)) {
+                return Tensor.wrap(dtype, shape, state.arena.asSlice(frame.plan.arenaOffset(id), bytes));
+            }
+            MemorySegment seg = state.buffers.acquire(bytes, "'" + name + "'");
+            if (frame.buffers[id] != null) {
+                state.buffers.release(frame.buffers[id]);
+            }
+            frame.buffers[id] = seg;
+            return Tensor.wrap(dtype, shape, seg.asSlice(0, bytes));
         }
 
         @Override
         public void set(int i, Value value) {
-            int id = step.outputs()[i];
+            int id = i < step.outputs().length ? step.outputs()[i] : -1;
             if (id >= 0) {
                 frame.values[id] = value;
             }
@@ -404,7 +429,13 @@ final class Executor {
 
         @Override
         public Tensor retain(Tensor t) {
+            state.budget.check(HeapBytes.of(t), "a copy of " + t.dtype() + t.shape() + " kept by " + step.node().describe());
             return t.copy();
+        }
+
+        @Override
+        public void checkMemory(long bytes, String what) {
+            state.budget.check(bytes, what);
         }
 
         @Override

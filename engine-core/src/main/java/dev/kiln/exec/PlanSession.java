@@ -42,6 +42,7 @@ public final class PlanSession implements Session {
     private final Map<String, Plan> specialized = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<Plan, ConcurrentLinkedQueue<RunState>> states = new ConcurrentHashMap<>();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final MemoryBudget budget;
     private final List<ValueInfo> inputs;
     private final Runnable onClose;
     private volatile boolean closed;
@@ -61,6 +62,7 @@ public final class PlanSession implements Session {
         this.options = options;
         this.workers = new WorkerPool(options.threads(), "kiln-" + plan.modelName());
         this.executor = new Executor(workers, options.profiler());
+        this.budget = new MemoryBudget(options.memoryBudget(), this::dropIdleStates);
         this.onClose = onClose;
         List<ValueInfo> required = new ArrayList<>();
         for (int i = 0; i < plan.inputs().size(); i++) {
@@ -109,13 +111,14 @@ public final class PlanSession implements Session {
             }
             Value[] args = bindInputs(in);
             Plan p = planFor(args);
+            Value[] planArgs = p == plan ? args : argsFor(p, args);
             ConcurrentLinkedQueue<RunState> pool = states.computeIfAbsent(p, k -> new ConcurrentLinkedQueue<>());
             RunState state = pool.poll();
             if (state == null) {
-                state = new RunState(p, options.memoryBudget());
+                state = new RunState(p, budget);
             }
             try {
-                List<Value> outs = executor.run(p, args, null, state, 0);
+                List<Value> outs = executor.run(p, planArgs, null, state, 0);
                 Map<String, Value> r = new LinkedHashMap<>();
                 for (int i = 0; i < outs.size(); i++) {
                     r.put(p.outputs().get(i).name(), outs.get(i));
@@ -182,6 +185,20 @@ public final class PlanSession implements Session {
             }
             return p;
         }
+    }
+
+    /** The arguments reordered for a specialized plan, whose inputs are a subset of the general one's. */
+    private Value[] argsFor(Plan p, Value[] args) {
+        Value[] r = new Value[p.inputs().size()];
+        for (int i = 0; i < r.length; i++) {
+            String name = p.inputs().get(i).name();
+            for (int j = 0; j < args.length; j++) {
+                if (plan.inputs().get(j).name().equals(name)) {
+                    r[i] = args[j];
+                }
+            }
+        }
+        return r;
     }
 
     /**
@@ -261,6 +278,21 @@ public final class PlanSession implements Session {
         } else if (v instanceof Tensor && !(declared instanceof ValueType.OptionalType)) {
             throw new InvalidInputException("expected a " + declared + ", got a tensor").forTensor(info.name());
         }
+    }
+
+    /** Frees the run states no run is using; called when the memory budget runs short. */
+    private void dropIdleStates() {
+        for (ConcurrentLinkedQueue<RunState> q : states.values()) {
+            RunState s;
+            while ((s = q.poll()) != null) {
+                s.close();
+            }
+        }
+    }
+
+    /** Bytes of the memory budget the session's run states hold now (for tests and monitoring). */
+    public long memoryHeld() {
+        return budget.held();
     }
 
     @Override

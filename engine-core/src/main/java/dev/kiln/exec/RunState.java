@@ -1,6 +1,5 @@
 package dev.kiln.exec;
 
-import dev.kiln.ResourceLimitException;
 import dev.kiln.backend.DeviceQueue;
 import dev.kiln.compile.DevicePlan;
 import dev.kiln.compile.Plan;
@@ -11,7 +10,9 @@ import java.lang.foreign.MemorySegment;
  * What one run of a plan needs besides the plan: the arena holding every buffer the plan placed
  * by liveness, and a pool for the rest (buffers of sizes known only at run time, subgraphs,
  * scratch) that keeps its buffers between runs. A warmed-up session allocates nothing. Run
- * states are pooled per plan; one serves one run at a time.
+ * states are pooled per plan; one serves one run at a time. Their memory (the arena, and for a
+ * device plan the device arena and staging memory) is reserved in the session's
+ * {@link MemoryBudget} before it is allocated and given back when they close.
  */
 final class RunState implements AutoCloseable {
     final Plan plan;
@@ -19,35 +20,37 @@ final class RunState implements AutoCloseable {
     final MemorySegment arena;
     /** The device queue with its arena and staging memory, or {@code null} for host-only plans. */
     final DeviceQueue queue;
+    final MemoryBudget budget;
     private final Arena owner;
-    private final long budget;
+    private final long reserved;
 
-    RunState(Plan plan, long memoryBudget) {
-        if (plan.arenaSize() > memoryBudget) {
-            throw new ResourceLimitException("the run needs " + plan.arenaSize()
-                    + " bytes of intermediate tensors, more than the session's memory budget of " + memoryBudget);
+    RunState(Plan plan, MemoryBudget budget) {
+        DevicePlan dp = plan.device();
+        long device = dp.runtime() == null ? 0 : Math.addExact(dp.arenaSize(), dp.stagingSize());
+        long bytes = Math.addExact(plan.arenaSize(), device);
+        budget.reserve(bytes, "the intermediate tensors of a run (their arena"
+                + (device > 0 ? ", device memory and staging)" : ")"));
+        Arena own = Arena.ofShared();
+        DeviceQueue q = null;
+        MemorySegment a;
+        try {
+            q = dp.runtime() == null ? null : dp.runtime().openQueue(dp.arenaSize(), dp.stagingSize());
+            a = plan.arenaSize() == 0 ? MemorySegment.NULL : own.allocate(plan.arenaSize(), 64);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            if (q != null) {
+                q.close();
+            }
+            own.close();
+            budget.release(bytes);
+            throw e;
         }
         this.plan = plan;
-        this.budget = memoryBudget;
-        this.queue = openQueue(plan.device(), memoryBudget);
-        this.buffers = new BufferPool(memoryBudget - plan.arenaSize());
-        this.owner = Arena.ofShared();
-        this.arena = plan.arenaSize() == 0 ? MemorySegment.NULL : owner.allocate(plan.arenaSize(), 64);
-    }
-
-    private static DeviceQueue openQueue(DevicePlan dp, long memoryBudget) {
-        if (dp.runtime() == null) {
-            return null;
-        }
-        if (dp.arenaSize() + dp.stagingSize() > memoryBudget) {
-            throw new ResourceLimitException("the run needs " + dp.arenaSize() + " bytes of device memory and "
-                    + dp.stagingSize() + " of staging, more than the session's memory budget of " + memoryBudget);
-        }
-        return dp.runtime().openQueue(dp.arenaSize(), dp.stagingSize());
-    }
-
-    long budget() {
-        return budget;
+        this.budget = budget;
+        this.reserved = bytes;
+        this.owner = own;
+        this.queue = q;
+        this.arena = a;
+        this.buffers = new BufferPool(budget);
     }
 
     @Override
@@ -57,5 +60,6 @@ final class RunState implements AutoCloseable {
         }
         buffers.close();
         owner.close();
+        budget.release(reserved);
     }
 }

@@ -41,6 +41,9 @@ final class NnInference {
             ctx.output(0, ValueType.tensor(out));
             return;
         }
+        if (x.shape().rank() < 3 || w.shape().rank() < 1) {
+            throw ctx.fail("the input " + x + " and weights " + w + " need ranks of at least 3 and 1 (N, C, spatial axes)");
+        }
         List<Dim> dims = new ArrayList<>();
         dims.add(x.shape().dim(0));
         dims.add(w.shape().dim(0));
@@ -57,6 +60,9 @@ final class NnInference {
             ctx.output(0, ValueType.tensor(x.dtype()));
             return;
         }
+        if (x.shape().rank() < 3) {
+            throw ctx.fail("the input " + x + " needs a rank of at least 3 (N, C, spatial axes)");
+        }
         List<Dim> dims = new ArrayList<>();
         dims.add(x.shape().dim(0));
         dims.add(x.shape().dim(1));
@@ -68,15 +74,29 @@ final class NnInference {
         }
     }
 
+    /** Window attributes hold one value per spatial axis (pads two); a hostile model may say otherwise. */
+    private static void requireLength(InferenceContext ctx, String attr, long[] values, int expected) {
+        if (values != null && values.length != expected) {
+            throw ctx.fail(attr + " has " + values.length + " values where the input's spatial axes need " + expected);
+        }
+    }
+
     /** Appends the spatial output dims of a conv or pool; unknown when any input is. */
     private static void windowDims(InferenceContext ctx, SymbolicShape x, SymbolicShape w, int first, List<Dim> out) {
         int spatial = x.rank() - first;
+        if (spatial < 0) {
+            throw ctx.fail("an input of rank " + x.rank() + " has no spatial axes");
+        }
         long[] kernel = ctx.node().attrInts("kernel_shape");
         long[] strides = ctx.node().attrInts("strides");
         long[] dilations = ctx.node().attrInts("dilations");
         long[] pads = ctx.node().attrInts("pads");
         String autoPad = ctx.node().attrString("auto_pad", "NOTSET");
         boolean ceil = ctx.node().attrInt("ceil_mode", 0) != 0;
+        requireLength(ctx, "kernel_shape", kernel, spatial);
+        requireLength(ctx, "strides", strides, spatial);
+        requireLength(ctx, "dilations", dilations, spatial);
+        requireLength(ctx, "pads", pads, 2 * spatial);
         for (int i = 0; i < spatial; i++) {
             Dim in = x.dim(first + i);
             long k;

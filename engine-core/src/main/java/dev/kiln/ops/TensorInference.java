@@ -253,9 +253,12 @@ final class TensorInference {
         int rank = t.shape().rank();
         long[] perm = ctx.node().attrInts("perm");
         Dim[] out = new Dim[rank];
+        if (perm != null && perm.length != rank) {
+            throw ctx.fail("Transpose perm " + Arrays.toString(perm) + " does not fit rank " + rank);
+        }
         for (int i = 0; i < rank; i++) {
             int p = perm == null ? rank - 1 - i : (int) perm[i];
-            if (perm != null && (perm.length != rank || p < 0 || p >= rank)) {
+            if (perm != null && (p != perm[i] || p < 0 || p >= rank)) {
                 throw ctx.fail("Transpose perm " + Arrays.toString(perm) + " does not fit rank " + rank);
             }
             out[i] = t.shape().dim(p);

@@ -174,6 +174,21 @@ class CompilerTest {
     }
 
     @Test
+    void inputsWithInitializersDefaultToThemAndCanBeOverridden() {
+        Graph g = graph().addInput(new ValueInfo("w", F4))
+                .initializer("w", Tensor.ofFloats(new long[] {4}, 10, 20, 30, 40))
+                .addOutput(new ValueInfo("y", null))
+                .addNode(node("Add", List.of("x", "w"), List.of("y")))
+                .build();
+        try (Session s = open(g, Options.defaults())) {
+            assertEquals(List.of("x"), s.inputs().stream().map(ValueInfo::name).toList());
+            assertArrayEquals(new float[] {11, 22, 33, 44}, s.run(Map.of("x", x())).get("y").toFloatArray());
+            assertArrayEquals(new float[] {2, 4, 6, 8}, s.run(Map.of("x", x(), "w", x())).get("y").toFloatArray());
+            assertArrayEquals(new float[] {11, 22, 33, 44}, s.run(Map.of("x", x())).get("y").toFloatArray());
+        }
+    }
+
+    @Test
     void closedSessionsRefuseRuns() {
         Graph g = graph().addOutput(new ValueInfo("a", null)).addNode(node("Copy", List.of("x"), List.of("a"))).build();
         Session s = open(g, Options.defaults());

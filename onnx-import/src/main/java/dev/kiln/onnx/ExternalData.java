@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -57,8 +58,21 @@ final class ExternalData {
         if (location == null || location.isEmpty()) {
             throw new ModelFormatException("external data without a location").forTensor(tensorName);
         }
-        Path rel = Path.of(location);
-        if (rel.isAbsolute() || location.startsWith("/") || location.startsWith("\\") || location.contains(":")) {
+        // ONNX locations are POSIX paths; a backslash is read as the separator a Windows tool
+        // meant, so that "..\\x" cannot mean one thing here and an escape on Windows.
+        String posix = location.replace('\\', '/');
+        if (posix.startsWith("/") || posix.contains(":")) {
+            throw new ModelFormatException("external data location '" + location
+                    + "' is absolute; it must be relative to the model's folder").forTensor(tensorName);
+        }
+        Path rel;
+        try {
+            rel = Path.of(posix);
+        } catch (InvalidPathException e) {
+            throw new ModelFormatException("external data location '" + location.replace("\0", "\\0")
+                    + "' is not a valid path: " + e.getReason()).forTensor(tensorName);
+        }
+        if (rel.isAbsolute()) {
             throw new ModelFormatException("external data location '" + location
                     + "' is absolute; it must be relative to the model's folder").forTensor(tensorName);
         }

@@ -216,11 +216,17 @@ final class GraphImporter {
             dims[i] = s.getDims(i);
         }
         Shape shape;
+        long bytes;
         try {
             shape = Shape.of(dims);
+            // String elements live on the heap: count a reference and an object header each.
+            bytes = values.dtype() == DType.STRING ? Math.multiplyExact(shape.size(), 24L)
+                    : values.dtype().byteSize(shape.size());
         } catch (RuntimeException e) {
-            throw new ModelFormatException("sparse tensor has invalid dims").forTensor(name);
+            throw new ModelFormatException("sparse tensor has invalid dims " + java.util.Arrays.toString(dims))
+                    .forTensor(name);
         }
+        tensors.expand(name, bytes);
         Tensor out = Tensor.allocate(values.dtype(), shape);
         long nnz = values.size();
         if (nnz == 0) {

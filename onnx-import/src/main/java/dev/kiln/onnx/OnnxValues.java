@@ -2,7 +2,6 @@ package dev.kiln.onnx;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kiln.ModelFormatException;
 import dev.kiln.graph.ReadLimits;
 import dev.kiln.onnx.proto.Onnx.MapProto;
@@ -41,7 +40,20 @@ public final class OnnxValues {
      * @param expected the type the file should hold (selects the message kind); {@code null} means a tensor
      */
     public static Named read(Path file, ValueType expected) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
+        try {
+            return parse(Files.readAllBytes(file), expected);
+        } catch (ModelFormatException e) {
+            throw new ModelFormatException("'" + file.getFileName() + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads a value from the bytes of a value file.
+     *
+     * @param expected the type the bytes should hold (selects the message kind); {@code null} means a tensor
+     * @throws ModelFormatException when the bytes are not a valid message of that kind
+     */
+    public static Named parse(byte[] bytes, ValueType expected) {
         try {
             return switch (expected) {
                 case ValueType.SequenceType s -> {
@@ -61,8 +73,13 @@ public final class OnnxValues {
                     yield new Named(p.getName(), tensor(p));
                 }
             };
-        } catch (InvalidProtocolBufferException e) {
-            throw new ModelFormatException("'" + file.getFileName() + "' is not a valid value file: " + e.getMessage(), e);
+        } catch (IOException e) {
+            // InvalidProtocolBufferException; a byte array has no other I/O to fail.
+            throw new ModelFormatException("not a valid value file: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // A well-formed message whose parts do not make a value (a map with more keys than
+            // values, a sequence of mixed types): the value's constructor says what is wrong.
+            throw new ModelFormatException("not a valid value: " + e.getMessage(), e);
         }
     }
 
@@ -130,6 +147,12 @@ public final class OnnxValues {
             return new MapValue(keys, parts.get(0));
         }
         DType vt = parts.isEmpty() ? DType.FLOAT : parts.get(0).dtype();
+        for (Tensor part : parts) {
+            if (part.size() != 1 || part.dtype() != vt || vt == DType.STRING || vt.kind() == DType.Kind.COMPLEX) {
+                throw new ModelFormatException("map values must be one tensor of values, or one number per key;"
+                        + " got " + part.dtype() + part.shape());
+            }
+        }
         Tensor values = Tensor.allocate(vt, Shape.of(parts.size()));
         for (int i = 0; i < parts.size(); i++) {
             values.setDouble(i, parts.get(i).getDouble(0));

@@ -24,6 +24,7 @@ final class TensorCodec {
     private final ExternalData external;
     private final ReadLimits limits;
     private long total;
+    private long expanded;
 
     /**
      * @param source the memory the message was parsed from with aliasing; {@code raw_data} inside
@@ -101,7 +102,24 @@ final class TensorCodec {
             MemorySegment.copy(MemorySegment.ofBuffer(bb), 0, t.data(), 0, bytes);
             return t;
         }
+        expand(name, bytes);
         return readTyped(p, dtype, shape, name);
+    }
+
+    /**
+     * Counts {@code bytes} of new memory the reader is about to allocate for tensor {@code name}
+     * (typed fields copied, a sparse tensor made dense) against the limits, before allocating.
+     */
+    void expand(String name, long bytes) {
+        if (bytes < 0 || bytes > limits.maxTensorBytes()) {
+            throw new ResourceLimitException("tensor of " + (bytes < 0 ? "more than 2^63" : bytes) + " bytes exceeds the limit of "
+                    + limits.maxTensorBytes()).forTensor(name);
+        }
+        if (bytes > limits.maxExpandedBytes() - expanded) {
+            throw new ResourceLimitException("expanding " + bytes + " bytes would exceed the limit of "
+                    + limits.maxExpandedBytes() + " bytes of expanded tensor data").forTensor(name);
+        }
+        expanded += bytes;
     }
 
     private Tensor readExternal(TensorProto p, DType dtype, Shape shape, long bytes) {

@@ -226,6 +226,84 @@ class OnnxReaderTest {
     }
 
     @Test
+    void windowsStyleLocationsAreRefused() throws IOException {
+        Files.write(dir.resolve("secret.bin"), floats(1, 2, 3));
+        for (String loc : new String[] {"..\\secret.bin", "sub\\..\\..\\secret.bin", "C:\\secret.bin",
+            "C:secret.bin", "\\\\server\\share\\secret.bin", "\\secret.bin", "weights.bin:stream"}) {
+            Path model = externalModel(loc, -1, -1);
+            KilnException e = assertThrows(ModelFormatException.class, () -> Kiln.load(model), loc);
+            assertTrue(e.getMessage().contains("'w'") && (e.getMessage().contains("absolute")
+                    || e.getMessage().contains("leaves the model's folder")), e.getMessage());
+        }
+    }
+
+    @Test
+    void backslashesSeparateFoldersInsideTheModelFolder() throws IOException {
+        Path model = externalModel("data\\weights.bin", -1, -1);
+        Files.createDirectories(model.getParent().resolve("data"));
+        Files.write(model.getParent().resolve("data").resolve("weights.bin"), floats(10, 20, 30));
+        try (Model m = Kiln.load(model); Session s = m.session()) {
+            Tensor y = s.run(Map.of("x", Tensor.ofFloats(new long[] {1, 3}, 1, 2, 3))).get("y");
+            assertArrayEquals(new float[] {11, 22, 33}, y.toFloatArray());
+        }
+    }
+
+    @Test
+    void locationsThatAreNotRegularFilesAreRefused() throws Exception {
+        Path model = externalModel("sub", -1, -1);
+        Files.createDirectories(model.getParent().resolve("sub"));
+        for (String loc : new String[] {"sub", ".", "", "a\0b"}) {
+            Path m = externalModel(loc, -1, -1);
+            KilnException e = assertThrows(ModelFormatException.class, () -> Kiln.load(m), loc);
+            assertTrue(e.getMessage().contains("'w'"), e.getMessage());
+        }
+        // A FIFO would block a reader that opened it: it must be refused without being opened.
+        Path fifo = model.getParent().resolve("pipe.bin");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mk.waitFor() == 0, "mkfifo is not available");
+        Path m = externalModel("pipe.bin", -1, -1);
+        KilnException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> assertThrows(ModelFormatException.class, () -> Kiln.load(m)));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    }
+
+    @Test
+    void badOffsetsAndLengthsAreRefused() throws IOException {
+        Path model = externalModel("weights.bin", -1, -1);
+        Files.write(model.getParent().resolve("weights.bin"), floats(1, 2, 3));
+        long[][] cases = {{Long.MAX_VALUE, 12}, {13, -1}, {0, 16}, {0, 8}, {4, -1}};
+        for (long[] c : cases) {
+            Path m = externalModel("weights.bin", c[0], c[1]);
+            assertThrows(ModelFormatException.class, () -> Kiln.load(m), java.util.Arrays.toString(c));
+        }
+        Onnx.ModelProto base = Onnx.ModelProto.parseFrom(Files.readAllBytes(model));
+        Onnx.TensorProto w = base.getGraph().getInitializer(0).toBuilder()
+                .addExternalData(Onnx.StringStringEntryProto.newBuilder().setKey("offset").setValue("-4")).build();
+        Files.write(model, base.toBuilder().setGraph(base.getGraph().toBuilder().setInitializer(0, w)).build().toByteArray());
+        KilnException e = assertThrows(ModelFormatException.class, () -> Kiln.load(model));
+        assertTrue(e.getMessage().contains("offset -4"), e.getMessage());
+    }
+
+    @Test
+    void sparseTensorsAreExpandedOnlyWithinTheLimits() throws IOException {
+        Onnx.ModelProto base = OnnxWriter.toProto(addGraph(3));
+        // One value in a dense shape of 10^12 floats: a few bytes of file asking for 4 TB.
+        Onnx.SparseTensorProto sparse = Onnx.SparseTensorProto.newBuilder().addDims(1_000_000).addDims(1_000_000)
+                .setValues(Onnx.TensorProto.newBuilder().setName("w").setDataType(DType.FLOAT.code()).addDims(1).addFloatData(1))
+                .setIndices(Onnx.TensorProto.newBuilder().setName("i").setDataType(DType.INT64.code()).addDims(1).addInt64Data(7))
+                .build();
+        Path f = dir.resolve("sparse.onnx");
+        Files.write(f, base.toBuilder().setGraph(base.getGraph().toBuilder().clearInitializer().addSparseInitializer(sparse))
+                .build().toByteArray());
+        KilnException e = assertThrows(dev.kiln.ResourceLimitException.class, () -> Kiln.load(f));
+        assertTrue(e.getMessage().contains("'w'"), e.getMessage());
+        // Within the per-tensor limit but beyond what may be expanded in all.
+        e = assertThrows(dev.kiln.ResourceLimitException.class,
+                () -> Kiln.load(f, new dev.kiln.graph.ReadLimits(8L << 40, 8L << 40, 8, 1L << 20)));
+        assertTrue(e.getMessage().contains("expanded"), e.getMessage());
+    }
+
+    @Test
     void rawDataOfTheWrongSizeIsRefused() throws IOException {
         Onnx.ModelProto base = OnnxWriter.toProto(addGraph(3));
         Onnx.TensorProto w = base.getGraph().getInitializer(0).toBuilder().setRawData(ByteString.copyFrom(new byte[7])).build();

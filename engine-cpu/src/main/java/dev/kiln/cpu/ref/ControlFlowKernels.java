@@ -90,6 +90,7 @@ final class ControlFlowKernels {
             for (int j = 0; j < scans; j++) {
                 scanned.add(new ArrayList<>());
             }
+            long scannedBytes = 0;
             for (long it = 0; it < max && cond; it++) {
                 checkInterrupted("Loop", it);
                 List<Value> in = new ArrayList<>(carried + 2);
@@ -102,8 +103,12 @@ final class ControlFlowKernels {
                     state.set(i, out.get(1 + i));
                 }
                 for (int j = 0; j < scans; j++) {
-                    scanned.get(j).add(asTensor(out.get(1 + carried + j), "Loop scan output " + j));
+                    Tensor t = asTensor(out.get(1 + carried + j), "Loop scan output " + j);
+                    scanned.get(j).add(t);
+                    scannedBytes = Math.addExact(scannedBytes, t.byteSize());
                 }
+                // A large trip count grows the scan outputs without bound: they count against the budget.
+                k.checkMemory(scannedBytes, "the scan outputs of " + (it + 1) + " Loop iterations");
             }
             for (int i = 0; i < carried && i < k.outputCount(); i++) {
                 k.set(i, state.get(i));
@@ -181,6 +186,7 @@ final class ControlFlowKernels {
         for (int j = 0; j < s.k; j++) {
             scanned.add(new ArrayList<>());
         }
+        long scannedBytes = 0;
         for (long t = 0; t < length; t++) {
             checkInterrupted("Scan", t);
             List<Value> in = new ArrayList<>(state);
@@ -192,8 +198,11 @@ final class ControlFlowKernels {
                 state.set(i, out.get(i));
             }
             for (int j = 0; j < s.k; j++) {
-                scanned.get(j).add(asTensor(out.get(s.n + j), "Scan output " + j));
+                Tensor o = asTensor(out.get(s.n + j), "Scan output " + j);
+                scanned.get(j).add(o);
+                scannedBytes = Math.addExact(scannedBytes, o.byteSize());
             }
+            k.checkMemory(scannedBytes, "the outputs of " + (t + 1) + " Scan iterations");
         }
         for (int i = 0; i < s.n; i++) {
             k.set(i, state.get(i));

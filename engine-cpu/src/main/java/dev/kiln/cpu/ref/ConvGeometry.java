@@ -59,6 +59,16 @@ public record ConvGeometry(int spatial, long[] in, long[] kernel, long[] stride,
                 pad3(pb, 0), pad3(pe, 0), pad3(out, 1));
     }
 
+    /**
+     * ConvTranspose's begin pad when the output size is given ({@code output_shape} or SAME
+     * auto_pad) and {@code total} is the full output minus that size. Floor division: when the
+     * requested output is larger than the full one the total is negative, and the extra
+     * (zero-contribution) elements go at the end.
+     */
+    public static long transposeBeginPad(long total, String autoPad) {
+        return autoPad.equals("SAME_UPPER") ? Math.floorDiv(total, 2) : total - Math.floorDiv(total, 2);
+    }
+
     static long[] orOnes(long[] v, int n) {
         if (v != null) {
             return v;

@@ -203,14 +203,7 @@ final class ConvKernels {
                 long full = strides[i] * (inSp[i] - 1) + op + (kSp[i] - 1) * dil[i] + 1;
                 if (outShape != null || autoPad.startsWith("SAME")) {
                     long target = outShape != null ? outShape[outShape.length - n + i] : inSp[i] * strides[i];
-                    long total = full - target;
-                    // Floor division: an output_shape larger than the full output makes the total
-                    // negative, and the extra (zero) elements then go at the end.
-                    if (autoPad.equals("SAME_UPPER")) {
-                        pb[i] = Math.floorDiv(total, 2);
-                    } else {
-                        pb[i] = total - Math.floorDiv(total, 2);
-                    }
+                    pb[i] = ConvGeometry.transposeBeginPad(full - target, autoPad);
                     outSp[i] = target;
                 } else {
                     long begin = pads == null ? 0 : pads[i];

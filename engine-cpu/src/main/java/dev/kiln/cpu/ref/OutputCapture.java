@@ -86,6 +86,11 @@ public final class OutputCapture implements KernelContext {
     }
 
     @Override
+    public void checkMemory(long bytes, String what) {
+        k.checkMemory(bytes, what);
+    }
+
+    @Override
     public MemorySegment scratch(long bytes) {
         return k.scratch(bytes);
     }

@@ -45,7 +45,8 @@ final class BinaryKernels {
     }
 
     private static Kernel binary(BindContext b, Op op) {
-        if (b.inputCount() != 2 || !Float32.inputs(b, 0, 1)) {
+        // Before opset 7 PRelu's 1-D slope is per channel, not numpy-broadcast: the reference kernel does it.
+        if (b.inputCount() != 2 || !Float32.inputs(b, 0, 1) || (op == Op.PRELU && b.opset() < 7)) {
             return null;
         }
         return k -> {
@@ -54,6 +55,9 @@ final class BinaryKernels {
             Float32.require(x, k.node().opType() + " input A");
             Float32.require(z, k.node().opType() + " input B");
             BroadcastRows rows = BroadcastRows.of(x.shape(), z.shape());
+            if (op == Op.PRELU && !rows.shape().equals(x.shape())) {
+                throw new IllegalArgumentException("PRelu slope " + z.shape() + " does not broadcast to X " + x.shape());
+            }
             Tensor y = k.allocate(0, x.dtype(), rows.shape());
             apply(k, op, x.data(), z.data(), y.data(), rows);
         };
@@ -125,8 +129,10 @@ final class BinaryKernels {
      */
     static void row(Op op, MemorySegment a, long ao, boolean aStreams, MemorySegment b, long bo, boolean bStreams,
                     MemorySegment y, long yo, long n) {
-        FloatVector as = aStreams ? null : FloatVector.broadcast(S, a.getAtIndex(dev.kiln.tensor.Layouts.F32, ao));
-        FloatVector bs = bStreams ? null : FloatVector.broadcast(S, b.getAtIndex(dev.kiln.tensor.Layouts.F32, bo));
+        // Never null: C2 unboxes a vector phi of null and a value by loading the null's payload,
+        // which crashed the JVM (SIGSEGV in this method, measured on PaddleOCR det).
+        FloatVector as = FloatVector.broadcast(S, aStreams ? 0f : a.getAtIndex(dev.kiln.tensor.Layouts.F32, ao));
+        FloatVector bs = FloatVector.broadcast(S, bStreams ? 0f : b.getAtIndex(dev.kiln.tensor.Layouts.F32, bo));
         int l = S.length();
         long i = 0;
         switch (op) {

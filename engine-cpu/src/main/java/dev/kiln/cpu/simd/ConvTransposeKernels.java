@@ -3,6 +3,7 @@ package dev.kiln.cpu.simd;
 import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.backend.KernelContext;
+import dev.kiln.cpu.ref.ConvGeometry;
 import dev.kiln.cpu.ref.KernelRegistry;
 import dev.kiln.tensor.Layouts;
 import dev.kiln.tensor.Shape;
@@ -74,8 +75,7 @@ final class ConvTransposeKernels {
             long full = s[i] * (in[i] - 1) + op + (kern[i] - 1) * d[i] + 1;
             if (outShape != null || autoPad.startsWith("SAME")) {
                 long target = outShape != null ? outShape[outShape.length - 2 + i] : in[i] * s[i];
-                long total = full - target;
-                pb[i] = autoPad.equals("SAME_UPPER") ? total / 2 : total - total / 2;
+                pb[i] = ConvGeometry.transposeBeginPad(full - target, autoPad);
                 out[i] = target;
             } else {
                 pb[i] = pads == null ? 0 : pads[i];

@@ -24,6 +24,9 @@
  *   <li>No vector crosses a method boundary that C2 might not inline: a boxed vector costs about
  *       a hundred times the arithmetic. Micro-kernels are written out by hand; the transcendental
  *       functions are whole loops over memory, each self-contained.
+ *   <li>A vector variable is never null, not even on a path that does not read it: C2 merges
+ *       a null and a vector into one value and reads the null's payload, which crashed the JVM
+ *       with SIGSEGV (a conditional broadcast operand in {@code BinaryKernels}).
  *   <li>Main loops are unmasked and tails are scalar: a loop whose masked load sees both full and
  *       partial masks makes C2 deoptimize again and again.
  *   <li>Packed panels live in {@code float[]}: the micro-kernel reads arrays at the machine's FMA

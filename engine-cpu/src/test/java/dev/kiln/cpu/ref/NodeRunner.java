@@ -260,6 +260,11 @@ final class NodeRunner {
         }
 
         @Override
+        public void checkMemory(long bytes, String what) {
+            // Single nodes on small test data: no session, no budget to check against.
+        }
+
+        @Override
         public MemorySegment scratch(long bytes) {
             return Arena.ofAuto().allocate(Math.max(1, bytes), 64);
         }
