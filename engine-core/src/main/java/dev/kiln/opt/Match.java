@@ -59,6 +59,14 @@ public final class Match {
         return n.input(1).equals(operand) ? n.input(0) : null;
     }
 
+    /**
+     * The target type of a Cast whose {@code to} is a type code; {@code null} for opset 1's
+     * type name, which the rewrites leave alone.
+     */
+    public static DType castTarget(Node cast) {
+        return cast.attribute("to") instanceof Attribute.IntAttr a ? DType.fromCode((int) a.value()) : null;
+    }
+
     /** True when every value is a float32 tensor. */
     public static boolean isFloat(OptGraph g, String... values) {
         for (String v : values) {

@@ -1,6 +1,7 @@
 package dev.kiln.opt.passes;
 
 import dev.kiln.graph.Node;
+import dev.kiln.opt.Match;
 import dev.kiln.opt.OptGraph;
 import dev.kiln.opt.Pass;
 import dev.kiln.opt.Patch;
@@ -152,7 +153,7 @@ public final class ShapeSimplification implements Pass {
                 ShapeValue x = get(n.input(0), g, values);
                 yield x != null && !x.scalar() && x.elems().size() == 1 ? new ShapeValue(x.elems(), true) : null;
             }
-            case "Cast", "Identity" -> n.opType().equals("Cast") && n.attrInt("to", 0) != DType.INT64.code()
+            case "Cast", "Identity" -> n.opType().equals("Cast") && Match.castTarget(n) != DType.INT64
                     ? null : get(n.input(0), g, values);
             case "Concat" -> concat(n, g, values);
             case "Slice" -> slice(n, g, values);

@@ -84,7 +84,7 @@ public final class FuseElementwiseChain implements RewriteRule {
         }
         if (n.opType().equals("Cast")) {
             DType in = g.dtype(n.input(0));
-            return in != null && (in.isFloat() || in.isInteger() || in == DType.BOOL) && in != DType.STRING;
+            return in != null && Match.castTarget(n) != null && (in.isFloat() || in.isInteger() || in == DType.BOOL) && in != DType.STRING;
         }
         if ((n.opType().equals("Max") || n.opType().equals("Min")) && n.inputs().size() != 2) {
             return false;

@@ -1,6 +1,7 @@
 package dev.kiln.opt.rules;
 
 import dev.kiln.graph.Node;
+import dev.kiln.opt.Match;
 import dev.kiln.opt.OptGraph;
 import dev.kiln.opt.Patch;
 import dev.kiln.opt.RewriteRule;
@@ -22,7 +23,7 @@ public final class RemoveNoOpCast implements RewriteRule {
     @Override
     public Patch match(Node n, OptGraph g) {
         DType in = g.dtype(n.input(0));
-        if (!n.domain().isEmpty() || in == null || in != DType.fromCode((int) n.attrInt("to", 0))) {
+        if (!n.domain().isEmpty() || in == null || in != Match.castTarget(n)) {
             return null;
         }
         return Bypass.of(n, n.input(0), g);
