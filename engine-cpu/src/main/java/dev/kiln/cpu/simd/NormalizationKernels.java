@@ -9,7 +9,6 @@ import dev.kiln.tensor.Layouts;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -226,7 +225,7 @@ final class NormalizationKernels {
         for (int i = 0; i < tail; i += l) {
             sum = sum.add(FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE));
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        float total = VectorMath.sumLanes(sum);
         for (int i = tail; i < n; i++) {
             total += x.getAtIndex(Layouts.F32, off + i);
         }
@@ -236,7 +235,7 @@ final class NormalizationKernels {
             FloatVector d = FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE).sub(mean);
             sq = d.fma(d, sq);
         }
-        float squares = sq.reduceLanes(VectorOperators.ADD);
+        float squares = VectorMath.sumLanes(sq);
         for (int i = tail; i < n; i++) {
             float d = x.getAtIndex(Layouts.F32, off + i) - mean;
             squares += d * d;

@@ -30,6 +30,19 @@ final class VectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    /**
+     * The sum of the lanes, in lane order. {@code reduceLanes(ADD)} leaves the order open, and
+     * the interpreter's and C2's orders differ: a run before warm-up and one after would differ
+     * in the last bits, and the same input must always give the same output.
+     */
+    static float sumLanes(FloatVector v) {
+        float t = 0;
+        for (int i = 0; i < v.length(); i++) {
+            t += v.lane(i);
+        }
+        return t;
+    }
+
     private static final float LOG2E = 1.44269504088896341f;
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
@@ -139,7 +152,7 @@ final class VectorMath {
             }
             sum = sum.add(e);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        float total = sumLanes(sum);
         for (; i < n; i++) {
             float e = (float) Math.exp(src.getAtIndex(Layouts.F32, so + i) - shift);
             if (store) {
