@@ -70,7 +70,7 @@ final class StreamingAttention {
             Tensor y = k.allocate(0, DType.FLOAT, Shape.of(batch, sq, he));
             long tiles = Math.ceilDiv(sq, ROWS);
             k.parallel().forRange(batch * heads * tiles, 1, (start, end) -> {
-                Tile t = new Tile(g.e);
+                Tile t = new Tile((int) Math.min(ROWS, sq), (int) Math.min(KEYS, skv), g.e);
                 for (long task = start; task < end; task++) {
                     long bh = task / tiles;
                     t.run(g, q.data(), key.data(), v.data(), mask == null ? null : mask.data(), y.data(), bh / heads,
@@ -87,15 +87,22 @@ final class StreamingAttention {
 
     /** The working memory of one task: a score tile, the running output (two tiles, swapped), maxima and sums. */
     private static final class Tile {
-        private final MemorySegment scores = MemorySegment.ofArray(new float[ROWS * KEYS]);
+        private final MemorySegment scores;
+        /** Elements between rows of {@code scores}: the keys of a block. */
+        private final int keys;
         private MemorySegment acc;
         private MemorySegment next;
-        private final float[] max = new float[ROWS];
-        private final float[] sum = new float[ROWS];
+        private final float[] max;
+        private final float[] sum;
 
-        Tile(int e) {
-            acc = MemorySegment.ofArray(new float[ROWS * e]);
-            next = MemorySegment.ofArray(new float[ROWS * e]);
+        /** Working memory for up to {@code rows} query rows, blocks of {@code keys} keys and {@code e} values. */
+        Tile(int rows, int keys, int e) {
+            this.keys = keys;
+            scores = MemorySegment.ofArray(new float[rows * keys]);
+            max = new float[rows];
+            sum = new float[rows];
+            acc = MemorySegment.ofArray(new float[rows * e]);
+            next = MemorySegment.ofArray(new float[rows * e]);
         }
 
         void run(Geometry g, MemorySegment qs, MemorySegment ks, MemorySegment vs, MemorySegment mk, MemorySegment ys,
@@ -106,12 +113,12 @@ final class StreamingAttention {
             Arrays.fill(max, Float.NEGATIVE_INFINITY);
             Arrays.fill(sum, 0);
             LeftOperand qTile = MatrixOperands.left(qs, (b * g.sq() + q0) * g.hd() + h * g.d(), rows, g.d(), g.hd(), 1);
-            for (long j0 = 0; j0 < g.skv(); j0 += KEYS) {
-                int n = (int) Math.min(KEYS, g.skv() - j0);
+            for (long j0 = 0; j0 < g.skv(); j0 += keys) {
+                int n = (int) Math.min(keys, g.skv() - j0);
                 RightOperand kBlock = MatrixOperands.right(ks, (b * g.skv() + j0) * g.hd() + h * g.d(), g.d(), n, 1, g.hd());
-                Sgemm.multiply(Parallel.SERIAL, qTile, kBlock, scores, 0, KEYS, Epilogue.NONE, null, 0);
+                Sgemm.multiply(Parallel.SERIAL, qTile, kBlock, scores, 0, keys, Epilogue.NONE, null, 0);
                 for (int r = 0; r < rows; r++) {
-                    long so = (long) r * KEYS;
+                    long so = (long) r * keys;
                     float blockMax = scaleAndMask(g, mk, b, h, q0 + r, j0, so, n);
                     float m = Math.max(max[r], blockMax);
                     if (m == Float.NEGATIVE_INFINITY) {
@@ -126,7 +133,7 @@ final class StreamingAttention {
                         UnaryKernels.scale(acc, (long) r * e, e, rescale);
                     }
                 }
-                LeftOperand p = MatrixOperands.left(scores, 0, rows, n, KEYS, 1);
+                LeftOperand p = MatrixOperands.left(scores, 0, rows, n, keys, 1);
                 RightOperand vBlock = MatrixOperands.right(vs, (b * g.skv() + j0) * g.he() + h * e, n, e, g.he(), 1);
                 Sgemm.multiply(Parallel.SERIAL, p, vBlock, next, 0, e, Epilogue.NONE, acc, 0);
                 MemorySegment t = acc;
