@@ -18,8 +18,8 @@ import java.util.Map;
  * open in the same JVM and run alternately on the fixture's inputs; the result is the ratio of
  * the medians. With one thread every kernel runs on the calling thread, so the harness also
  * reports that thread's CPU time, which other processes on a shared machine do not inflate. A
- * harness, not a test (timings belong to no unit test); until {@code kiln bench} has
- * {@code --passes none|all}, run it as
+ * harness, not a test (timings belong to no unit test); {@code kiln bench --passes none|all}
+ * measures one configuration per process, this one alternates both in one JVM. Run it as
  * <pre>
  * mvn -B -q -pl cli,tests -am test-compile package -DskipTests -Dkiln.fetch.skip=true
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
