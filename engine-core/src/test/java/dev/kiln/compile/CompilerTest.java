@@ -173,6 +173,25 @@ class CompilerTest {
         }
     }
 
+    /**
+     * An input with an initializer listed before the one the caller gives (IR below 4 lists
+     * every weight among the inputs): a run that leaves it to its initializer must still find
+     * the given input, and a run that overrides it must see the override.
+     */
+    @Test
+    void inputsLeftToInitializersDoNotShiftTheOthers() {
+        Graph g = Graph.builder().name("g").opset("test", 1)
+                .addInput(new ValueInfo("w", F4)).addInput(new ValueInfo("x", F4))
+                .initializer("w", Tensor.ofFloats(new long[] {4}, 10, 20, 30, 40))
+                .addOutput(new ValueInfo("y", null))
+                .addNode(node("Add", List.of("w", "x"), List.of("y")))
+                .build();
+        try (Session s = open(g, Options.defaults())) {
+            assertArrayEquals(new float[] {11, 22, 33, 44}, s.run(Map.of("x", x())).get("y").toFloatArray());
+            assertArrayEquals(new float[] {2, 4, 6, 8}, s.run(Map.of("x", x(), "w", x())).get("y").toFloatArray());
+        }
+    }
+
     @Test
     void inputsWithInitializersDefaultToThemAndCanBeOverridden() {
         Graph g = graph().addInput(new ValueInfo("w", F4))

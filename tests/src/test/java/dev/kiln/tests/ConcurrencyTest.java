@@ -31,8 +31,7 @@ class ConcurrencyTest {
 
     @Test
     void squeezenetFromEightThreadsMatchesOneThread() throws Exception {
-        // The reference kernels take about a second per SqueezeNet run: CI runs one per thread.
-        check(Workloads.squeezenet(4), Math.max(1, RUNS / 3));
+        check(Workloads.squeezenet(4), RUNS);
     }
 
     private static void check(Workloads.Workload w, int runsPerThread) throws Exception {

@@ -38,7 +38,8 @@ class DeterminismTest {
                     List<List<byte[]>> again = Workloads.reference(s, w);
                     for (int i = 0; i < once.size(); i++) {
                         assertTrue(Workloads.identical(once.get(i), again.get(i)),
-                                "two runs of one session differ (threads " + threads + ", input " + i + ")");
+                                "two runs of one session differ (" + (backend.isEmpty() ? "default backends" : backend)
+                                        + ", threads " + threads + ", input " + i + ")");
                     }
                     List<Map<String, Tensor>> tensors = new ArrayList<>();
                     for (Map<String, Tensor> in : w.inputs()) {

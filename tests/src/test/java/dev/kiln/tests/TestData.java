@@ -4,7 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Where the shared test data lives: system properties set by the build, else the usual folders. */
-final class TestData {
+public final class TestData {
     private TestData() {
     }
 
@@ -14,7 +14,7 @@ final class TestData {
     }
 
     /** The whole-model fixtures built by {@code shared/models/fetch}. */
-    static Path models() {
+    public static Path models() {
         String env = System.getenv("KILN_MODELS_DIR");
         String prop = System.getProperty("kiln.models.dir");
         return resolve(prop != null && !prop.isBlank() && !prop.startsWith("${") ? prop : env, "../shared/models");

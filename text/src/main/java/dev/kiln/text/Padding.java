@@ -12,10 +12,20 @@ package dev.kiln.text;
  * @param padToken the padding token
  */
 public record Padding(int fixedLength, int padToMultipleOf, boolean fromLeft, int padId, int padTypeId, String padToken) {
+    /**
+     * The longest fixed length or multiple accepted: a padded encoding is allocated whole, so a
+     * hostile {@code tokenizer.json} asking for billions of tokens is refused when it is read.
+     */
+    public static final int MAX_LENGTH = 1 << 20;
+
     /** Checks the lengths. */
     public Padding {
         if (fixedLength < 0 || padToMultipleOf < 0) {
             throw new IllegalArgumentException("padding lengths must not be negative");
+        }
+        if (fixedLength > MAX_LENGTH || padToMultipleOf > MAX_LENGTH) {
+            throw new IllegalArgumentException("padding to " + Math.max(fixedLength, padToMultipleOf)
+                    + " tokens; at most " + MAX_LENGTH + " are accepted");
         }
     }
 

@@ -4,12 +4,12 @@ import dev.kiln.backend.BindContext;
 import dev.kiln.backend.Kernel;
 import dev.kiln.backend.KernelContext;
 import dev.kiln.cpu.ref.KernelRegistry;
+import dev.kiln.tensor.Layouts;
 import dev.kiln.tensor.Shape;
 import dev.kiln.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -124,91 +124,255 @@ final class BinaryKernels {
     }
 
     /**
-     * One row: y[yo + i] = op(a[ao + i or ao], b[bo + i or bo]). A non-streaming operand is read
-     * once and broadcast; the flags are loop-invariant, so C2 unswitches them out of the loop.
+     * One row: y[yo + i] = op(a[ao + i or ao], b[bo + i or bo]), where an operand that does not
+     * stream is one scalar. Each operation has its own small method with one loop per case of
+     * streaming operands: one large method holding every loop exceeded C2's inlining budget, so
+     * its vector operations ran as the (allocating) Java fallback, and a vector that is either
+     * loaded or broadcast in the loop is a phi that C2 has crashed on (SIGSEGV, PaddleOCR det).
      */
     static void row(Op op, MemorySegment a, long ao, boolean aStreams, MemorySegment b, long bo, boolean bStreams,
                     MemorySegment y, long yo, long n) {
-        // Never null: C2 unboxes a vector phi of null and a value by loading the null's payload,
-        // which crashed the JVM (SIGSEGV in this method, measured on PaddleOCR det).
-        FloatVector as = FloatVector.broadcast(S, aStreams ? 0f : a.getAtIndex(dev.kiln.tensor.Layouts.F32, ao));
-        FloatVector bs = FloatVector.broadcast(S, bStreams ? 0f : b.getAtIndex(dev.kiln.tensor.Layouts.F32, bo));
+        long done = switch (op) {
+            case ADD -> add(a, ao, aStreams, b, bo, bStreams, y, yo, n);
+            case SUB -> sub(a, ao, aStreams, b, bo, bStreams, y, yo, n);
+            case MUL -> mul(a, ao, aStreams, b, bo, bStreams, y, yo, n);
+            case DIV -> div(a, ao, aStreams, b, bo, bStreams, y, yo, n);
+            case MAX -> max(a, ao, aStreams, b, bo, bStreams, y, yo, n);
+            case MIN -> min(a, ao, aStreams, b, bo, bStreams, y, yo, n);
+            case PRELU -> prelu(a, ao, aStreams, b, bo, bStreams, y, yo, n);
+            case SQUARE_OF_A, CUBE_OF_A, SQRT_OF_A -> ofA(op, a, ao, aStreams, y, yo, n);
+        };
+        for (long i = done; i < n; i++) {
+            float va = a.getAtIndex(Layouts.F32, aStreams ? ao + i : ao);
+            float vb = b.getAtIndex(Layouts.F32, bStreams ? bo + i : bo);
+            y.setAtIndex(Layouts.F32, yo + i, scalar(op, va, vb));
+        }
+    }
+
+    private static FloatVector load(MemorySegment s, long index) {
+        return FloatVector.fromMemorySegment(S, s, index * 4, LE);
+    }
+
+    private static FloatVector scalarAt(MemorySegment s, long index) {
+        return FloatVector.broadcast(S, s.getAtIndex(Layouts.F32, index));
+    }
+
+    /** Elements {@code [0, returned)} of a row of ADD; the caller does the tail. */
+    private static long add(MemorySegment a, long ao, boolean as, MemorySegment b, long bo, boolean bs, MemorySegment y,
+                            long yo, long n) {
         int l = S.length();
         long i = 0;
+        if (as && bs) {
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                FloatVector vb = load(b, bo + i);
+                va.add(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (as) {
+            FloatVector vb = scalarAt(b, bo);
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                va.add(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (bs) {
+            FloatVector va = scalarAt(a, ao);
+            for (; i <= n - l; i += l) {
+                FloatVector vb = load(b, bo + i);
+                va.add(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        }
+        return i;
+    }
+
+    /** Elements {@code [0, returned)} of a row of SUB; the caller does the tail. */
+    private static long sub(MemorySegment a, long ao, boolean as, MemorySegment b, long bo, boolean bs, MemorySegment y,
+                            long yo, long n) {
+        int l = S.length();
+        long i = 0;
+        if (as && bs) {
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                FloatVector vb = load(b, bo + i);
+                va.sub(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (as) {
+            FloatVector vb = scalarAt(b, bo);
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                va.sub(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (bs) {
+            FloatVector va = scalarAt(a, ao);
+            for (; i <= n - l; i += l) {
+                FloatVector vb = load(b, bo + i);
+                va.sub(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        }
+        return i;
+    }
+
+    /** Elements {@code [0, returned)} of a row of MUL; the caller does the tail. */
+    private static long mul(MemorySegment a, long ao, boolean as, MemorySegment b, long bo, boolean bs, MemorySegment y,
+                            long yo, long n) {
+        int l = S.length();
+        long i = 0;
+        if (as && bs) {
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                FloatVector vb = load(b, bo + i);
+                va.mul(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (as) {
+            FloatVector vb = scalarAt(b, bo);
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                va.mul(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (bs) {
+            FloatVector va = scalarAt(a, ao);
+            for (; i <= n - l; i += l) {
+                FloatVector vb = load(b, bo + i);
+                va.mul(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        }
+        return i;
+    }
+
+    /** Elements {@code [0, returned)} of a row of DIV; the caller does the tail. */
+    private static long div(MemorySegment a, long ao, boolean as, MemorySegment b, long bo, boolean bs, MemorySegment y,
+                            long yo, long n) {
+        int l = S.length();
+        long i = 0;
+        if (as && bs) {
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                FloatVector vb = load(b, bo + i);
+                va.div(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (as) {
+            FloatVector vb = scalarAt(b, bo);
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                va.div(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (bs) {
+            FloatVector va = scalarAt(a, ao);
+            for (; i <= n - l; i += l) {
+                FloatVector vb = load(b, bo + i);
+                va.div(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        }
+        return i;
+    }
+
+    /** Elements {@code [0, returned)} of a row of MAX; the caller does the tail. */
+    private static long max(MemorySegment a, long ao, boolean as, MemorySegment b, long bo, boolean bs, MemorySegment y,
+                            long yo, long n) {
+        int l = S.length();
+        long i = 0;
+        if (as && bs) {
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                FloatVector vb = load(b, bo + i);
+                va.max(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (as) {
+            FloatVector vb = scalarAt(b, bo);
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                va.max(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (bs) {
+            FloatVector va = scalarAt(a, ao);
+            for (; i <= n - l; i += l) {
+                FloatVector vb = load(b, bo + i);
+                va.max(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        }
+        return i;
+    }
+
+    /** Elements {@code [0, returned)} of a row of MIN; the caller does the tail. */
+    private static long min(MemorySegment a, long ao, boolean as, MemorySegment b, long bo, boolean bs, MemorySegment y,
+                            long yo, long n) {
+        int l = S.length();
+        long i = 0;
+        if (as && bs) {
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                FloatVector vb = load(b, bo + i);
+                va.min(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (as) {
+            FloatVector vb = scalarAt(b, bo);
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                va.min(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (bs) {
+            FloatVector va = scalarAt(a, ao);
+            for (; i <= n - l; i += l) {
+                FloatVector vb = load(b, bo + i);
+                va.min(vb).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        }
+        return i;
+    }
+
+    /** Elements {@code [0, returned)} of a row of PRELU; the caller does the tail. */
+    private static long prelu(MemorySegment a, long ao, boolean as, MemorySegment b, long bo, boolean bs, MemorySegment y,
+                            long yo, long n) {
+        int l = S.length();
+        long i = 0;
+        if (as && bs) {
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                FloatVector vb = load(b, bo + i);
+                va.blend(va.mul(vb), va.compare(VectorOperators.LT, 0f)).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (as) {
+            FloatVector vb = scalarAt(b, bo);
+            for (; i <= n - l; i += l) {
+                FloatVector va = load(a, ao + i);
+                va.blend(va.mul(vb), va.compare(VectorOperators.LT, 0f)).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        } else if (bs) {
+            FloatVector va = scalarAt(a, ao);
+            for (; i <= n - l; i += l) {
+                FloatVector vb = load(b, bo + i);
+                va.blend(va.mul(vb), va.compare(VectorOperators.LT, 0f)).intoMemorySegment(y, (yo + i) * 4, LE);
+            }
+        }
+        return i;
+    }
+
+    /** Elements {@code [0, returned)} of a row of a power of A alone; the caller does the tail. */
+    private static long ofA(Op op, MemorySegment a, long ao, boolean as, MemorySegment y, long yo, long n) {
+        int l = S.length();
+        long i = 0;
+        if (!as) {
+            return 0;
+        }
         switch (op) {
-            case ADD -> {
-                for (; i <= n - l; i += l) {
-                    FloatVector va = aStreams ? FloatVector.fromMemorySegment(S, a, (ao + i) * 4, LE) : as;
-                    FloatVector vb = bStreams ? FloatVector.fromMemorySegment(S, b, (bo + i) * 4, LE) : bs;
-                    va.add(vb).intoMemorySegment(y, (yo + i) * 4, LE);
-                }
-            }
-            case SUB -> {
-                for (; i <= n - l; i += l) {
-                    FloatVector va = aStreams ? FloatVector.fromMemorySegment(S, a, (ao + i) * 4, LE) : as;
-                    FloatVector vb = bStreams ? FloatVector.fromMemorySegment(S, b, (bo + i) * 4, LE) : bs;
-                    va.sub(vb).intoMemorySegment(y, (yo + i) * 4, LE);
-                }
-            }
-            case MUL -> {
-                for (; i <= n - l; i += l) {
-                    FloatVector va = aStreams ? FloatVector.fromMemorySegment(S, a, (ao + i) * 4, LE) : as;
-                    FloatVector vb = bStreams ? FloatVector.fromMemorySegment(S, b, (bo + i) * 4, LE) : bs;
-                    va.mul(vb).intoMemorySegment(y, (yo + i) * 4, LE);
-                }
-            }
-            case DIV -> {
-                for (; i <= n - l; i += l) {
-                    FloatVector va = aStreams ? FloatVector.fromMemorySegment(S, a, (ao + i) * 4, LE) : as;
-                    FloatVector vb = bStreams ? FloatVector.fromMemorySegment(S, b, (bo + i) * 4, LE) : bs;
-                    va.div(vb).intoMemorySegment(y, (yo + i) * 4, LE);
-                }
-            }
-            case MAX -> {
-                for (; i <= n - l; i += l) {
-                    FloatVector va = aStreams ? FloatVector.fromMemorySegment(S, a, (ao + i) * 4, LE) : as;
-                    FloatVector vb = bStreams ? FloatVector.fromMemorySegment(S, b, (bo + i) * 4, LE) : bs;
-                    va.max(vb).intoMemorySegment(y, (yo + i) * 4, LE);
-                }
-            }
-            case MIN -> {
-                for (; i <= n - l; i += l) {
-                    FloatVector va = aStreams ? FloatVector.fromMemorySegment(S, a, (ao + i) * 4, LE) : as;
-                    FloatVector vb = bStreams ? FloatVector.fromMemorySegment(S, b, (bo + i) * 4, LE) : bs;
-                    va.min(vb).intoMemorySegment(y, (yo + i) * 4, LE);
-                }
-            }
-            case PRELU -> {
-                for (; i <= n - l; i += l) {
-                    FloatVector va = aStreams ? FloatVector.fromMemorySegment(S, a, (ao + i) * 4, LE) : as;
-                    FloatVector vb = bStreams ? FloatVector.fromMemorySegment(S, b, (bo + i) * 4, LE) : bs;
-                    va.blend(va.mul(vb), va.compare(VectorOperators.LT, 0f)).intoMemorySegment(y, (yo + i) * 4, LE);
-                }
-            }
             case SQUARE_OF_A -> {
                 for (; i <= n - l; i += l) {
-                    FloatVector va = aStreams ? FloatVector.fromMemorySegment(S, a, (ao + i) * 4, LE) : as;
+                    FloatVector va = load(a, ao + i);
                     va.mul(va).intoMemorySegment(y, (yo + i) * 4, LE);
                 }
             }
             case CUBE_OF_A -> {
                 for (; i <= n - l; i += l) {
-                    FloatVector va = aStreams ? FloatVector.fromMemorySegment(S, a, (ao + i) * 4, LE) : as;
+                    FloatVector va = load(a, ao + i);
                     va.mul(va).mul(va).intoMemorySegment(y, (yo + i) * 4, LE);
                 }
             }
-            case SQRT_OF_A -> {
+            default -> {
                 for (; i <= n - l; i += l) {
-                    FloatVector va = aStreams ? FloatVector.fromMemorySegment(S, a, (ao + i) * 4, LE) : as;
-                    va.sqrt().intoMemorySegment(y, (yo + i) * 4, LE);
+                    load(a, ao + i).sqrt().intoMemorySegment(y, (yo + i) * 4, LE);
                 }
             }
         }
-        for (; i < n; i++) {
-            float va = a.getAtIndex(dev.kiln.tensor.Layouts.F32, aStreams ? ao + i : ao);
-            float vb = b.getAtIndex(dev.kiln.tensor.Layouts.F32, bStreams ? bo + i : bo);
-            y.setAtIndex(dev.kiln.tensor.Layouts.F32, yo + i, scalar(op, va, vb));
-        }
+        return i;
     }
 
     /** The same operation on one element, for row tails. */

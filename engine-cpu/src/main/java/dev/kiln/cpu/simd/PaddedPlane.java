@@ -21,6 +21,8 @@ final class PaddedPlane {
     /** Floats per phase row (ceil(padded width / stride) plus a vector of slack). */
     final int phaseWidth;
     final float[] data;
+    /** One input row, for the phase split. */
+    private final float[] row;
 
     /** A buffer for planes of this shape; {@link #load} fills it. */
     PaddedPlane(ConvShape g) {
@@ -31,6 +33,7 @@ final class PaddedPlane {
         int width = Math.max(spanW, g.padLeft() + g.inW());
         this.phaseWidth = (width + g.strideW() - 1) / g.strideW() + L;
         this.data = new float[Math.multiplyExact(Math.multiplyExact(rows, g.strideW()), phaseWidth)];
+        this.row = new float[g.inW()];
     }
 
     /** Copies the plane at {@code x[off]} in, with {@code fill} around it. */
@@ -44,9 +47,16 @@ final class PaddedPlane {
                 MemorySegment.copy(x, Layouts.F32, in * 4, data, r * phaseWidth + g.padLeft(), g.inW());
                 continue;
             }
-            for (int iw = 0; iw < g.inW(); iw++) {
-                int col = iw + g.padLeft();
-                data[(r * sw + col % sw) * phaseWidth + col / sw] = x.getAtIndex(Layouts.F32, in + iw);
+            // One bulk copy, then the phase split array to array (element reads from the
+            // segment were most of this method's time).
+            MemorySegment.copy(x, Layouts.F32, in * 4, row, 0, g.inW());
+            for (int rw = 0; rw < sw; rw++) {
+                // padded column col = iw + padLeft lands in phase col % sw at col / sw
+                int first = Math.floorMod(rw - g.padLeft(), sw);
+                int at = (r * sw + rw) * phaseWidth + (first + g.padLeft()) / sw;
+                for (int iw = first; iw < g.inW(); iw += sw) {
+                    data[at++] = row[iw];
+                }
             }
         }
     }

@@ -16,9 +16,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Float32 2-D MaxPool (without the indices output) and AveragePool, vectorized along output
- * rows over a {@link PaddedPlane} (padded with -inf for max, 0 for average), and
- * GlobalAveragePool / GlobalMaxPool as one vector reduction per plane.
+ * Float32 2-D MaxPool (without the indices output) and AveragePool, computed separably over a
+ * padded copy of each plane (-inf for max, 0 for average): across the kernel's columns, then
+ * down its rows, vectorized along rows whatever the stride; and GlobalAveragePool /
+ * GlobalMaxPool as one vector reduction per plane.
  */
 final class PoolKernels {
     private PoolKernels() {
@@ -27,10 +28,15 @@ final class PoolKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Each worker's padded plane and output row, reused while the shape stays the same. */
+    /** Each worker's padded plane, horizontal results and output row, grown on demand. */
     private static final class Buffers {
-        PaddedPlane plane;
+        float[] plane = new float[0];
+        float[] across = new float[0];
         float[] row = new float[0];
+
+        static float[] atLeast(float[] a, int n) {
+            return a.length >= n ? a : new float[n];
+        }
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -91,38 +97,73 @@ final class PoolKernels {
         return r;
     }
 
+    /**
+     * The window is separable: each padded input row is first reduced across the kernel's
+     * columns at every column position (contiguous vector loads at each tap), then each output
+     * row reduces those results down the kernel's rows, and the strided output columns are
+     * picked from that. Every pass streams contiguous memory whatever the stride.
+     */
     private static void run(KernelContext k, MemorySegment x, MemorySegment y, int planes, ConvShape g, boolean max,
                             float[] rowInv, float[] colInv) {
+        int l = S.length();
+        int spanH = Math.max(g.padTop() + g.inH(), (g.outH() - 1) * g.strideH() + (g.kH() - 1) * g.dilH() + 1);
+        // Column positions whose window starts an output: 0, sw, ..., (outW - 1) sw, in whole vectors.
+        int cols = ((g.outW() - 1) * g.strideW() + 1 + l - 1) / l * l;
+        int width = Math.max(g.padLeft() + g.inW(), cols + (g.kW() - 1) * g.dilW());
+        float fill = max ? Float.NEGATIVE_INFINITY : 0f;
         long perPlane = (long) g.outPlane() * g.window();
         k.parallel().forRange(planes, Math.max(1, (1 << 15) / Math.max(1, perPlane)), (s, e) -> {
             Buffers buf = BUFFERS.get();
-            if (buf.plane == null || !buf.plane.g.equals(g)) {
-                buf.plane = new PaddedPlane(g);
-            }
-            int l = S.length();
-            int rowLen = (g.outW() + l - 1) / l * l;
-            if (buf.row.length < rowLen) {
-                buf.row = new float[rowLen];
-            }
-            PaddedPlane pp = buf.plane;
-            float[] row = buf.row;
-            float[] data = pp.data;
+            float[] plane = buf.plane = Buffers.atLeast(buf.plane, spanH * width);
+            float[] across = buf.across = Buffers.atLeast(buf.across, spanH * cols);
+            float[] row = buf.row = Buffers.atLeast(buf.row, cols);
             for (long p = s; p < e; p++) {
-                pp.load(x, p * g.inPlane(), max ? Float.NEGATIVE_INFINITY : 0f);
+                // The padding: whole rows above and below, and each row's ends.
+                Arrays.fill(plane, 0, g.padTop() * width, fill);
+                Arrays.fill(plane, (g.padTop() + g.inH()) * width, spanH * width, fill);
+                for (int ih = 0; ih < g.inH(); ih++) {
+                    int at = (ih + g.padTop()) * width;
+                    Arrays.fill(plane, at, at + g.padLeft(), fill);
+                    MemorySegment.copy(x, Layouts.F32, (p * g.inPlane() + (long) ih * g.inW()) * 4, plane,
+                            at + g.padLeft(), g.inW());
+                    Arrays.fill(plane, at + g.padLeft() + g.inW(), at + width, fill);
+                }
+                for (int r = 0; r < spanH; r++) {
+                    int in = r * width;
+                    int out = r * cols;
+                    for (int c = 0; c < cols; c += l) {
+                        FloatVector acc = FloatVector.fromArray(S, plane, in + c);
+                        for (int kw = 1; kw < g.kW(); kw++) {
+                            FloatVector v = FloatVector.fromArray(S, plane, in + c + kw * g.dilW());
+                            acc = max ? acc.max(v) : acc.add(v);
+                        }
+                        acc.intoArray(across, out + c);
+                    }
+                }
                 for (int oh = 0; oh < g.outH(); oh++) {
-                    for (int ow = 0; ow < g.outW(); ow += l) {
-                        FloatVector acc = FloatVector.broadcast(S, max ? Float.NEGATIVE_INFINITY : 0f);
-                        for (int kh = 0; kh < g.kH(); kh++) {
-                            int r = oh * g.strideH() + kh * g.dilH();
-                            for (int kw = 0; kw < g.kW(); kw++) {
-                                FloatVector v = FloatVector.fromArray(S, data, pp.rowStart(r, kw * g.dilW()) + ow);
-                                acc = max ? acc.max(v) : acc.add(v);
-                            }
+                    int top = oh * g.strideH() * cols;
+                    int down = g.dilH() * cols;
+                    for (int c = 0; c < cols; c += l) {
+                        FloatVector acc = FloatVector.fromArray(S, across, top + c);
+                        for (int kh = 1; kh < g.kH(); kh++) {
+                            FloatVector v = FloatVector.fromArray(S, across, top + kh * down + c);
+                            acc = max ? acc.max(v) : acc.add(v);
                         }
                         if (!max) {
-                            acc = acc.mul(rowInv[oh]).mul(FloatVector.fromArray(S, colInv, ow));
+                            acc = acc.mul(rowInv[oh]);
                         }
-                        acc.intoArray(row, ow);
+                        acc.intoArray(row, c);
+                    }
+                    // Pick the strided columns in place (ow * sw >= ow), then scale them for average.
+                    if (g.strideW() > 1) {
+                        for (int ow = 1; ow < g.outW(); ow++) {
+                            row[ow] = row[ow * g.strideW()];
+                        }
+                    }
+                    if (!max) {
+                        for (int ow = 0; ow < g.outW(); ow++) {
+                            row[ow] *= colInv[ow];
+                        }
                     }
                     MemorySegment.copy(row, 0, y, Layouts.F32, (p * g.outPlane() + (long) oh * g.outW()) * 4, g.outW());
                 }
@@ -167,7 +208,7 @@ final class PoolKernels {
             FloatVector v = FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE);
             acc = max ? acc.max(v) : acc.add(v);
         }
-        float r = acc.reduceLanes(max ? VectorOperators.MAX : VectorOperators.ADD);
+        float r = max ? acc.reduceLanes(VectorOperators.MAX) : VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             float v = x.getAtIndex(Layouts.F32, off + i);
             r = max ? (Float.isNaN(v) || Float.isNaN(r) ? Float.NaN : Math.max(r, v)) : r + v;

@@ -199,7 +199,7 @@ final class ReduceKernels {
             };
         }
         float r = switch (op) {
-            case SUM, MEAN, SUM_SQUARE -> acc.reduceLanes(VectorOperators.ADD);
+            case SUM, MEAN, SUM_SQUARE -> VectorMath.sumLanes(acc);
             case MAX -> acc.reduceLanes(VectorOperators.MAX);
             case MIN -> acc.reduceLanes(VectorOperators.MIN);
         };

@@ -23,6 +23,7 @@ final class SimdKernels {
         ConvKernels.register(r);
         ConvTransposeKernels.register(r);
         PoolKernels.register(r);
+        ResizeKernels.register(r);
         FusedKernels.register(r);
         return r;
     }

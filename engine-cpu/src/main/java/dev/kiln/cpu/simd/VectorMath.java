@@ -30,19 +30,6 @@ final class VectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /**
-     * The sum of the lanes, in lane order. {@code reduceLanes(ADD)} leaves the order open, and
-     * the interpreter's and C2's orders differ: a run before warm-up and one after would differ
-     * in the last bits, and the same input must always give the same output.
-     */
-    static float sumLanes(FloatVector v) {
-        float t = 0;
-        for (int i = 0; i < v.length(); i++) {
-            t += v.lane(i);
-        }
-        return t;
-    }
-
     private static final float LOG2E = 1.44269504088896341f;
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
@@ -91,6 +78,19 @@ final class VectorMath {
 
     /** 1 / sqrt 2: GELU is x/2 (1 + erf(x / sqrt 2)). */
     static final float SQRT1_2 = 0.70710678118654752f;
+
+    /**
+     * The sum of the lanes, first to last. Not {@code reduceLanes(ADD)}: its order is left to the
+     * implementation, and the interpreter and C2 sum in different orders, so one session gave
+     * other bits for the same input once its kernels were compiled (DeterminismTest).
+     */
+    static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
 
     /** e^x, with +inf above the float range and 0 below it; NaN stays NaN. */
     static void exp(MemorySegment src, long so, MemorySegment dst, long d, long n) {

@@ -52,6 +52,67 @@ class ConvKernelsTest {
         conv(1, 64, 28, 28, 64, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
     }
 
+    /**
+     * Images wide enough for panels copied from the padded, phase-split input (the narrow ones
+     * above pack column by column): strides, dilations, uneven pads, groups, batches.
+     */
+    @Test
+    void wideWindowedConvolutions() {
+        conv(1, 7, 40, 45, 13, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+        conv(2, 5, 41, 43, 7, 3, 3, 1, false, "pads", new long[] {1, 1, 1, 1}, "strides", new long[] {2, 2});
+        conv(1, 3, 67, 71, 16, 7, 7, 1, true, "pads", new long[] {3, 3, 3, 3}, "strides", new long[] {2, 2});
+        conv(1, 6, 37, 50, 9, 3, 3, 1, true, "dilations", new long[] {2, 3}, "pads", new long[] {2, 3, 1, 0});
+        conv(1, 16, 56, 56, 31, 1, 1, 1, true, "strides", new long[] {2, 2});
+        conv(1, 9, 33, 64, 5, 5, 3, 1, true, "strides", new long[] {3, 2}, "pads", new long[] {0, 2, 1, 1});
+        conv(2, 12, 30, 47, 6, 3, 3, 3, true, "pads", new long[] {1, 1, 1, 1});
+        conv(1, 24, 160, 160, 24, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+        conv(1, 4, 48, 48, 6, 2, 2, 1, true, "auto_pad", "SAME_UPPER", "strides", new long[] {2, 2});
+    }
+
+    /**
+     * 3x3 stride-1 convolutions with enough channels and pixels for Winograd F(2x2, 3x3): odd
+     * and even output sizes (a half tile at the edge), outputs one pixel high or wide,
+     * asymmetric and missing pads, batches, and images tall enough to be split into several
+     * tile blocks.
+     */
+    @Test
+    void winogradConvolutions() {
+        conv(1, 64, 12, 12, 64, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+        conv(2, 67, 13, 13, 71, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+        conv(1, 64, 16, 17, 80, 3, 3, 1, false);
+        conv(1, 64, 1, 150, 64, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+        conv(1, 64, 150, 1, 64, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+        conv(1, 70, 29, 37, 64, 3, 3, 1, true, "pads", new long[] {0, 2, 2, 0});
+        conv(1, 64, 12, 13, 64, 3, 3, 1, true, "auto_pad", "SAME_UPPER");
+        conv(1, 64, 37, 112, 64, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+        conv(1, 256, 14, 14, 67, 3, 3, 1, true, "pads", new long[] {1, 1, 1, 1});
+    }
+
+    /**
+     * Random shapes (sizes from 1, primes, widths below a vector) with random strides,
+     * dilations, pads and groups: whichever path each one takes must match the reference.
+     */
+    @Test
+    void randomConvolutions() {
+        int[] sizes = {1, 2, 3, 5, 7, 11, 13, 17, 31, 37, 53, 64};
+        for (int i = 0; i < 60; i++) {
+            int group = rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(3) : 1;
+            int c = group * (1 + rnd.nextInt(6));
+            int m = group * (1 + rnd.nextInt(9));
+            int kh = 1 + rnd.nextInt(4);
+            int kw = 1 + rnd.nextInt(4);
+            long sh = 1 + rnd.nextInt(3);
+            long sw = 1 + rnd.nextInt(3);
+            long dh = 1 + rnd.nextInt(2);
+            long dw = 1 + rnd.nextInt(2);
+            long[] pads = {rnd.nextInt(kh), rnd.nextInt(kw), rnd.nextInt(kh), rnd.nextInt(kw)};
+            int h = Math.max(sizes[rnd.nextInt(sizes.length)], (int) ((kh - 1) * dh + 1));
+            int w = Math.max(sizes[rnd.nextInt(sizes.length)], (int) ((kw - 1) * dw + 1));
+            conv(1 + rnd.nextInt(2), c, h, w, m, kh, kw, group, rnd.nextBoolean(), "strides", new long[] {sh, sw},
+                    "dilations", new long[] {dh, dw}, "pads", pads);
+        }
+    }
+
     @Test
     void groupedAndDepthwiseConvolutions() {
         conv(1, 12, 9, 9, 6, 1, 1, 3, true);
@@ -62,6 +123,9 @@ class ConvKernelsTest {
         conv(1, 5, 12, 40, 5, 5, 5, 5, true, "pads", new long[] {2, 2, 2, 2});
         conv(1, 3, 1, 1, 3, 3, 3, 3, true, "pads", new long[] {1, 1, 1, 1});
         conv(1, 4, 9, 9, 4, 3, 3, 4, true, "dilations", new long[] {2, 2}, "pads", new long[] {2, 2, 2, 2});
+        conv(1, 6, 17, 23, 6, 3, 3, 6, true, "pads", new long[] {0, 1, 2, 1}, "strides", new long[] {2, 2});
+        conv(2, 5, 9, 30, 5, 5, 5, 5, true, "pads", new long[] {2, 3, 2, 1}, "strides", new long[] {3, 2});
+        conv(1, 7, 31, 37, 7, 3, 3, 7, false, "pads", new long[] {1, 1, 1, 1}, "strides", new long[] {1, 3});
     }
 
     @Test

@@ -28,7 +28,9 @@ class FusedKernelsTest {
 
     @Test
     void fusedConvWithResidualAndEveryActivation() {
-        int[][] cases = {{1, 3, 7, 5, 4, 3, 1}, {2, 8, 9, 9, 16, 1, 1}, {1, 6, 11, 10, 6, 3, 6}, {1, 4, 8, 8, 8, 3, 2}};
+        // The last two take the padded-im2col path (a wide image) and the Winograd path (64 channels, 12 x 12).
+        int[][] cases = {{1, 3, 7, 5, 4, 3, 1}, {2, 8, 9, 9, 16, 1, 1}, {1, 6, 11, 10, 6, 3, 6}, {1, 4, 8, 8, 8, 3, 2},
+            {1, 4, 5, 40, 8, 3, 1}, {1, 64, 12, 12, 64, 3, 1}};
         for (int[] c : cases) {
             for (String[] act : ACTIVATIONS) {
                 for (boolean residual : new boolean[] {false, true}) {

@@ -45,11 +45,16 @@ public record TemplateProcessing(List<Piece> single, List<Piece> pair, Map<Strin
      */
     public record SpecialToken(int[] ids, String[] tokens) { }
 
-    /** Validates that every special token of the templates is defined. */
+    /** Validates that every special token of the templates is defined, and that the single template has no B. */
     public TemplateProcessing {
         single = List.copyOf(single);
         pair = List.copyOf(pair);
         specialTokens = Map.copyOf(specialTokens);
+        for (Piece p : single) {
+            if (p instanceof Sequence s && s.second()) {
+                throw new IllegalArgumentException("the single-sequence template uses the second sequence $B");
+            }
+        }
         for (List<Piece> template : List.of(single, pair)) {
             for (Piece p : template) {
                 if (p instanceof Special s && !specialTokens.containsKey(s.name())) {

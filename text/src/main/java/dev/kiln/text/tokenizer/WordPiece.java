@@ -35,6 +35,12 @@ public final class WordPiece implements TokenModel {
             maxId = Math.max(maxId, e.getValue());
             longest = Math.max(longest, e.getKey().codePointCount(0, e.getKey().length()));
         }
+        // The reverse table is sized by the largest id: ids beyond the vocabulary would let a
+        // small file ask for an array of any size.
+        if (maxId >= vocab.size()) {
+            throw new IllegalArgumentException("the vocabulary of " + vocab.size() + " tokens gives the id " + maxId
+                    + "; ids must be 0.." + (vocab.size() - 1));
+        }
         this.byId = new String[maxId + 1];
         for (Map.Entry<String, Integer> e : vocab.entrySet()) {
             byId[e.getValue()] = e.getKey();
