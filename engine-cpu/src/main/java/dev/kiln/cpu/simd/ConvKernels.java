@@ -70,7 +70,7 @@ public final class ConvKernels {
             Epilogue e = Epilogue.of(act);
             Epilogue ep = biasValues == null ? e : e.withRowBias(biasValues);
             if (wino != null) {
-                return ctx -> winograd(ctx, kSp, m, cg, wino, ep, act, residual);
+                return ctx -> winograd(ctx, kSp, m, cg, wino, ep, residual);
             }
         }
         LeftOperand[] packed = new LeftOperand[group];
@@ -219,20 +219,13 @@ public final class ConvKernels {
     }
 
     private static void winograd(KernelContext ctx, long[] kSp, int m, int c, WinogradConv wino, Epilogue ep,
-                                 Activation act, boolean residual) {
+                                 boolean residual) {
         Tensor x = input(ctx, c);
         ConvShape g = shape(ctx, x, kSp);
         int batch = Math.toIntExact(x.shape().dim(0));
         Tensor y = ctx.allocate(0, x.dtype(), Shape.of(batch, m, g.outH(), g.outW()));
-        MemorySegment scratch = ctx.scratch(wino.scratchFloats(g) * 4);
-        if (!residual) {
-            wino.run(ctx.parallel(), x.data(), y.data(), batch, g, ep, scratch);
-            return;
-        }
-        // The residual comes before the activation: the bias in the transform, the rest in one more pass per plane.
-        MemorySegment zs = residual(ctx, y);
-        wino.run(ctx.parallel(), x.data(), y.data(), batch, g, ep.withActivation(Activation.NONE), scratch);
-        addAndActivate(ctx, y.data(), zs, (long) batch * m, Math.toIntExact(g.outPlane()), act);
+        MemorySegment zs = residual ? residual(ctx, y) : null;
+        wino.run(ctx.parallel(), x.data(), y.data(), batch, g, ep, zs, ctx.scratch(wino.scratchFloats(g) * 4));
     }
 
     /** {@code y = act(y + z)} over {@code planes} planes of {@code plane} elements. */
