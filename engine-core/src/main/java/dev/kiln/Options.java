@@ -1,5 +1,10 @@
 package dev.kiln;
 
+import dev.kiln.exec.Profiler;
+import dev.kiln.opt.Pass;
+import dev.kiln.opt.Passes;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,14 +20,25 @@ public final class Options {
     private final List<String> passes;
     private final long memoryBudget;
     private final Map<String, Long> dimBindings;
+    private final List<Pass> extraPasses;
+    private final Path dumpPassesDir;
+    private final Profiler profiler;
 
     private Options(int threads, List<String> backends, List<String> passes, long memoryBudget,
-                    Map<String, Long> dimBindings) {
+                    Map<String, Long> dimBindings, List<Pass> extraPasses, Path dumpPassesDir, Profiler profiler) {
         this.threads = threads;
         this.backends = List.copyOf(backends);
         this.passes = List.copyOf(passes);
         this.memoryBudget = memoryBudget;
         this.dimBindings = Map.copyOf(dimBindings);
+        this.extraPasses = List.copyOf(extraPasses);
+        this.dumpPassesDir = dumpPassesDir;
+        this.profiler = profiler;
+    }
+
+    private Options(Options o, int threads, List<String> backends, List<String> passes, long memoryBudget,
+                    Map<String, Long> dimBindings) {
+        this(threads, backends, passes, memoryBudget, dimBindings, o.extraPasses, o.dumpPassesDir, o.profiler);
     }
 
     /**
@@ -31,7 +47,7 @@ public final class Options {
      */
     public static Options defaults() {
         return new Options(Runtime.getRuntime().availableProcessors(), List.of(), List.of("all"),
-                defaultMemoryBudget(), Map.of());
+                defaultMemoryBudget(), Map.of(), List.of(), null, null);
     }
 
     /**
@@ -67,17 +83,45 @@ public final class Options {
         if (n < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + n);
         }
-        return new Options(n, backends, passes, memoryBudget, dimBindings);
+        return new Options(this, n, backends, passes, memoryBudget, dimBindings);
     }
 
     /** Restricts and orders the backends by name (e.g. {@code "cpu-ref"}); empty means all, by priority. */
     public Options backends(String... names) {
-        return new Options(threads, List.of(names), passes, memoryBudget, dimBindings);
+        return new Options(this, threads, List.of(names), passes, memoryBudget, dimBindings);
     }
 
-    /** The optimization passes by name; {@code "all"} (the default) or {@code "none"}. */
+    /**
+     * The optimization passes by name, read left to right: {@code "all"} (the default) adds the
+     * standard pipeline, {@code "none"} clears the list, a pass name adds that pass, and
+     * {@code "-name"} removes it ({@code passes("all", "-attention")}). The names are listed by
+     * {@link Passes#names()}.
+     *
+     * @throws IllegalArgumentException for an unknown pass name
+     */
     public Options passes(String... names) {
-        return new Options(threads, backends, List.of(names), memoryBudget, dimBindings);
+        Passes.select(List.of(names));
+        return new Options(this, threads, backends, List.of(names), memoryBudget, dimBindings);
+    }
+
+    /** Adds a pass of your own, run after the named passes (see {@code docs/optimizer.md}). */
+    public Options addPass(Pass pass) {
+        List<Pass> l = new ArrayList<>(extraPasses);
+        l.add(java.util.Objects.requireNonNull(pass, "pass"));
+        return new Options(threads, backends, passes, memoryBudget, dimBindings, l, dumpPassesDir, profiler);
+    }
+
+    /**
+     * Writes the main graph after every pass into {@code dir} as text ({@code NN-pass.txt}) and
+     * Graphviz DOT ({@code NN-pass.dot}); {@code null} turns dumping off.
+     */
+    public Options dumpPasses(Path dir) {
+        return new Options(threads, backends, passes, memoryBudget, dimBindings, extraPasses, dir, profiler);
+    }
+
+    /** Receives the time of every step a run executes; {@code null} (the default) turns profiling off. */
+    public Options profiler(Profiler p) {
+        return new Options(threads, backends, passes, memoryBudget, dimBindings, extraPasses, dumpPassesDir, p);
     }
 
     /**
@@ -91,14 +135,14 @@ public final class Options {
         if (bytes <= 0) {
             throw new IllegalArgumentException("memory budget must be positive");
         }
-        return new Options(threads, backends, passes, bytes, dimBindings);
+        return new Options(this, threads, backends, passes, bytes, dimBindings);
     }
 
     /** Fixes a symbolic dimension (such as {@code batch}) to a value for this session. */
     public Options bindDim(String symbol, long value) {
         Map<String, Long> m = new LinkedHashMap<>(dimBindings);
         m.put(symbol, value);
-        return new Options(threads, backends, passes, memoryBudget, m);
+        return new Options(this, threads, backends, passes, memoryBudget, m);
     }
 
     /** Worker threads. */
@@ -114,6 +158,21 @@ public final class Options {
     /** Optimization pass names. */
     public List<String> passes() {
         return passes;
+    }
+
+    /** Passes added with {@link #addPass}, in order. */
+    public List<Pass> extraPasses() {
+        return extraPasses;
+    }
+
+    /** Where the graph is dumped after every pass, or {@code null}. */
+    public Path dumpPassesDir() {
+        return dumpPassesDir;
+    }
+
+    /** The step profiler, or {@code null} when profiling is off. */
+    public Profiler profiler() {
+        return profiler;
     }
 
     /** The session's memory budget, in bytes (see {@link #memoryBudget(long)}). */

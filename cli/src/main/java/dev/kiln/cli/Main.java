@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "kiln", mixinStandardHelpOptions = true, version = "kiln 0.1.0",
         description = "Run ONNX models in pure Java.",
         subcommands = {EmbedCommand.class, RunCommand.class, RunBatchCommand.class, InspectCommand.class,
-                BenchCommand.class, QuantizeCommand.class})
+                BenchCommand.class, ProfileCommand.class, QuantizeCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Show stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
     boolean verbose;

@@ -33,7 +33,7 @@ final class RunBatchCommand implements Callable<Integer> {
     @Option(names = "--backend", description = "Backends to use, in order.", split = ",")
     String[] backends;
 
-    @Option(names = "--passes", description = "Optimization passes: all (default) or none.", split = ",")
+    @Option(names = "--passes", description = "Optimization passes: all (default), none, or names (-name removes one; see docs/optimizer.md).", split = ",")
     String[] passes;
 
     @Option(names = "--timeout", description = "Seconds allowed per case (default ${DEFAULT-VALUE}).", defaultValue = "300")

@@ -25,7 +25,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--backend", description = "Backends to use, in order (e.g. cpu-ref).", split = ",")
     String[] backends;
 
-    @Option(names = "--passes", description = "Optimization passes: all (default) or none.", split = ",")
+    @Option(names = "--passes", description = "Optimization passes: all (default), none, or names (-name removes one; see docs/optimizer.md).", split = ",")
     String[] passes;
 
     @Option(names = "--device", description = "cpu (default), cuda or metal: the GPU, with operators it lacks on the CPU; "

@@ -14,6 +14,13 @@ import dev.kiln.graph.Graph;
 import dev.kiln.graph.Node;
 import dev.kiln.graph.ValueInfo;
 import dev.kiln.ops.OpRegistry;
+import dev.kiln.opt.Analysis;
+import dev.kiln.opt.Analyzer;
+import dev.kiln.opt.OptGraph;
+import dev.kiln.opt.Pass;
+import dev.kiln.opt.PassManager;
+import dev.kiln.opt.PassReport;
+import dev.kiln.opt.Passes;
 import dev.kiln.ops.OpSchema;
 import dev.kiln.tensor.Dim;
 import dev.kiln.tensor.SymbolicShape;
@@ -33,8 +40,8 @@ import java.util.TreeMap;
 
 /**
  * Turns a graph into a {@link Plan}: inline functions, order the nodes, infer types (evaluating
- * small constant subgraphs), drop nodes whose outputs are all constants, bind a kernel per node,
- * and plan memory by liveness.
+ * small constant subgraphs), run the optimization passes the options select ({@link PassManager}),
+ * bind a kernel per node, and plan memory by liveness.
  *
  * <p>Unsupported operators are collected over the whole graph, subgraphs included, and reported
  * together.
@@ -47,7 +54,6 @@ public final class Compiler {
     private final Options options;
     private final List<Backend> backends;
     private final OpRegistry registry;
-    private final boolean fold;
     private final DerivedConstants derived = new DerivedConstants();
 
     /**
@@ -60,7 +66,6 @@ public final class Compiler {
         this.options = options;
         this.backends = List.copyOf(backends);
         this.registry = OpRegistry.standard();
-        this.fold = !options.passes().contains("none");
     }
 
     /** The backends, in the order they are asked; the session that owns this compiler closes them. */
@@ -117,6 +122,16 @@ public final class Compiler {
         return hasKernel(n.domain(), n.opType()) && existsAtOpset(n, g.opset(n.domain()));
     }
 
+    /** The position of the first backend that runs {@code domain.opType}, or {@link Integer#MAX_VALUE}. */
+    private int backendRank(String domain, String opType) {
+        for (int i = 0; i < backends.size(); i++) {
+            if (backends.get(i).supports(domain, opType)) {
+                return i;
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
     private boolean hasKernel(String domain, String opType) {
         for (Backend b : backends) {
             if (b.supports(domain, opType)) {
@@ -133,44 +148,114 @@ public final class Compiler {
 
     private Plan compile(Graph graph, Map<String, ValueType> outerTypes, Map<String, ValueType> inputTypes,
                          Unsupported unsupported) {
-        Graph g = GradientExpander.expand(FunctionInliner.inline(graph, this::hasKernel));
-        Map<String, ValueType> types = new HashMap<>(outerTypes);
-        Map<String, Tensor> constants = new HashMap<>(g.initializers());
-        Set<String> available = new HashSet<>(outerTypes.keySet());
-        for (ValueInfo in : g.inputs()) {
-            ValueType given = inputTypes.get(in.name());
-            if (given != null) {
-                types.put(in.name(), given);
-            } else if (in.type() != null) {
-                types.put(in.name(), bindDims(in.type()));
-            }
-            available.add(in.name());
-            // An input may override its initializer, so the initializer is only a default.
-            constants.remove(in.name());
-        }
-        for (Map.Entry<String, Tensor> e : g.initializers().entrySet()) {
-            available.add(e.getKey());
-            if (!types.containsKey(e.getKey())) {
-                types.put(e.getKey(), e.getValue().type());
-            }
-        }
-        List<Node> order = TopoSort.sort(g, available);
-        Map<String, ValueType> declared = new HashMap<>();
-        g.valueInfo().forEach((k, v) -> declared.put(k, v.type()));
-        for (ValueInfo o : g.outputs()) {
-            if (o.type() != null) {
-                declared.putIfAbsent(o.name(), o.type());
-            }
-        }
-        TypeInference.run(order, types, constants, declared, g.opsets(), registry, this::evaluate);
+        Optimized o = optimize(graph, outerTypes, inputTypes, false);
+        Analysis a = o.analysis();
+        return build(o.graph(), a.order(), a.types(), a.constants(), outerTypes, inputTypes.keySet(), unsupported,
+                outerTypes.isEmpty());
+    }
 
-        List<Node> live = new ArrayList<>();
-        for (Node n : order) {
-            if (!(fold && allOutputsConstant(n, constants))) {
-                live.add(n);
-            }
+    /**
+     * The main graph after function inlining, type inference and the optimization passes the
+     * options select (subgraphs are optimized when they are compiled), with what each pass did.
+     */
+    public Optimized optimize(Graph graph) {
+        return optimize(graph, Map.of());
+    }
+
+    /** {@link #optimize(Graph)} for inputs of the given types (see {@link #compile(Graph, Map)}). */
+    public Optimized optimize(Graph graph, Map<String, ValueType> inputTypes) {
+        try {
+            return optimize(graph, Map.of(), inputTypes, true);
+        } catch (KilnException e) {
+            throw e.inModel(modelName);
         }
-        return build(g, live, types, constants, outerTypes, inputTypes.keySet(), unsupported, outerTypes.isEmpty());
+    }
+
+    private Optimized optimize(Graph graph, Map<String, ValueType> outerTypes, Map<String, ValueType> inputTypes,
+                               boolean main) {
+        Graph g = GradientExpander.expand(FunctionInliner.inline(graph, this::hasKernel));
+        GraphAnalyzer analyzer = new GraphAnalyzer(outerTypes, inputTypes);
+        Analysis a = analyzer.analyze(g);
+        List<Pass> passes = new ArrayList<>(Passes.select(options.passes()));
+        passes.addAll(options.extraPasses());
+        if (passes.isEmpty()) {
+            return new Optimized(g, a, List.of());
+        }
+        OptGraph og = new OptGraph(g, a, analyzer, outerTypes.keySet(), this::backendRank);
+        List<PassReport> reports = new PassManager(passes, main ? options.dumpPassesDir() : null).run(og);
+        return new Optimized(og.graph(), og.analysis(), reports);
+    }
+
+    /**
+     * A graph after optimization.
+     *
+     * @param graph the rewritten graph, nodes in execution order
+     * @param analysis its types and constants
+     * @param reports what each pass did, in order
+     */
+    public record Optimized(Graph graph, Analysis analysis, List<PassReport> reports) {
+    }
+
+    /** Ordering and type inference for one graph (and the scope that encloses it). */
+    private final class GraphAnalyzer implements Analyzer {
+        private final Map<String, ValueType> outerTypes;
+        private final Map<String, ValueType> inputTypes;
+
+        GraphAnalyzer(Map<String, ValueType> outerTypes, Map<String, ValueType> inputTypes) {
+            this.outerTypes = outerTypes;
+            this.inputTypes = inputTypes;
+        }
+
+        @Override
+        public Analysis analyze(Graph g) {
+            Map<String, ValueType> types = new HashMap<>(outerTypes);
+            Map<String, Tensor> constants = new HashMap<>(g.initializers());
+            for (ValueInfo in : g.inputs()) {
+                ValueType given = inputTypes.get(in.name());
+                if (given != null) {
+                    types.put(in.name(), given);
+                } else if (in.type() != null) {
+                    types.put(in.name(), bindDims(in.type()));
+                }
+                // An input may override its initializer, so the initializer is only a default.
+                constants.remove(in.name());
+            }
+            for (Map.Entry<String, Tensor> e : g.initializers().entrySet()) {
+                if (!types.containsKey(e.getKey())) {
+                    types.put(e.getKey(), e.getValue().type());
+                }
+            }
+            List<Node> order = sort(g);
+            TypeInference.run(order, types, constants, declared(g), g.opsets(), registry, Compiler.this::evaluate);
+            return new Analysis(order, types, constants);
+        }
+
+        @Override
+        public List<Node> sort(Graph g) {
+            Set<String> available = new HashSet<>(outerTypes.keySet());
+            for (ValueInfo in : g.inputs()) {
+                available.add(in.name());
+            }
+            available.addAll(g.initializers().keySet());
+            return TopoSort.sort(g, available);
+        }
+
+        @Override
+        public void infer(List<Node> nodes, Graph g, Analysis analysis) {
+            TypeInference.run(nodes, analysis.types(), analysis.constants(), declared(g), g.opsets(), registry,
+                    Compiler.this::evaluate);
+        }
+
+        private static Map<String, ValueType> declared(Graph g) {
+            Map<String, ValueType> declared = new HashMap<>();
+            g.valueInfo().forEach((k, v) -> declared.put(k, v.type()));
+            for (ValueInfo o : g.outputs()) {
+                if (o.type() != null) {
+                    declared.putIfAbsent(o.name(), o.type());
+                }
+            }
+            return declared;
+        }
     }
 
     private ValueType bindDims(ValueType t) {
@@ -183,15 +268,6 @@ public final class Compiler {
             dims.add(v != null ? Dim.of(v) : d);
         }
         return ValueType.tensor(tt.dtype(), SymbolicShape.of(dims));
-    }
-
-    private static boolean allOutputsConstant(Node n, Map<String, Tensor> constants) {
-        for (String o : n.outputs()) {
-            if (!o.isEmpty() && !constants.containsKey(o)) {
-                return false;
-            }
-        }
-        return !n.outputs().isEmpty();
     }
 
     private Tensor[] evaluate(Node n, int opset, Tensor[] inputs) {

@@ -89,7 +89,7 @@ final class TypeInference {
 
     /** True for nodes whose outputs depend on their inputs alone, so they may run at compile time. */
     static boolean isFoldable(Node n) {
-        return n.domain().isEmpty() && !IMPURE.contains(n.opType()) && !n.opType().startsWith("Sequence")
+        return (n.domain().isEmpty() || n.domain().equals("kiln")) && !IMPURE.contains(n.opType()) && !n.opType().startsWith("Sequence")
                 && !n.opType().startsWith("Optional") && !n.outputs().isEmpty();
     }
 

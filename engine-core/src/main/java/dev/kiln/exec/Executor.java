@@ -34,9 +34,12 @@ final class Executor {
     private static final int MAX_DEPTH = 64;
 
     private final Parallel parallel;
+    /** Null when profiling is off: the step loop then takes no timestamps. */
+    private final Profiler profiler;
 
-    Executor(Parallel parallel) {
+    Executor(Parallel parallel, Profiler profiler) {
         this.parallel = parallel;
+        this.profiler = profiler;
     }
 
     /** Runs a plan; {@code inputs} are by position, {@code null} for an input left to its default. */
@@ -79,7 +82,13 @@ final class Executor {
                     if (!step.onDevice()) {
                         ctx.awaitDownloads(step);
                     }
-                    runStep(ctx, step);
+                    if (profiler == null) {
+                        runStep(ctx, step);
+                    } else {
+                        long t0 = System.nanoTime();
+                        runStep(ctx, step);
+                        profiler.step(step, depth, System.nanoTime() - t0);
+                    }
                 }
                 for (int r : step.release()) {
                     MemorySegment b = frame.buffers[r];

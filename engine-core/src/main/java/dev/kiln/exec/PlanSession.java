@@ -61,7 +61,7 @@ public final class PlanSession implements Session {
         this.compiler = compiler;
         this.options = options;
         this.workers = new WorkerPool(options.threads(), "kiln-" + plan.modelName());
-        this.executor = new Executor(workers);
+        this.executor = new Executor(workers, options.profiler());
         this.budget = new MemoryBudget(options.memoryBudget(), this::dropIdleStates);
         this.onClose = onClose;
         List<ValueInfo> required = new ArrayList<>();

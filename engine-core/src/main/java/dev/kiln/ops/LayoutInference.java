@@ -56,6 +56,15 @@ final class LayoutInference {
         long[] steps = attrs ? null : longs(ctx, 4);
         boolean axesKnown = attrs || !ctx.hasInput(3) || axes != null;
         boolean stepsKnown = attrs || !ctx.hasInput(4) || steps != null;
+        if ((starts == null || ends == null) && axes != null && stepsKnown) {
+            // Bounds computed at run time: only the sliced axes become unknown.
+            List<Dim> out = x.shape().toList();
+            for (long a : axes) {
+                out.set(axis(ctx, a, rank), Dim.UNKNOWN);
+            }
+            ctx.output(0, ValueType.tensor(x.dtype(), SymbolicShape.of(out)));
+            return;
+        }
         if (starts == null || ends == null || !axesKnown || !stepsKnown) {
             ctx.output(0, ValueType.tensor(x.dtype(), SymbolicShape.unknownDims(rank)));
             return;
@@ -72,7 +81,8 @@ final class LayoutInference {
             if (step == 0) {
                 throw ctx.fail("Slice step must not be 0");
             }
-            out.set(a, d.isKnown() ? Dim.of(Shapes.slice(d.value(), starts[i], ends[i], step)[1]) : Dim.UNKNOWN);
+            boolean whole = step == 1 && starts[i] == 0 && ends[i] >= Integer.MAX_VALUE;
+            out.set(a, d.isKnown() ? Dim.of(Shapes.slice(d.value(), starts[i], ends[i], step)[1]) : whole ? d : Dim.UNKNOWN);
         }
         ctx.output(0, ValueType.tensor(x.dtype(), SymbolicShape.of(out)));
     }

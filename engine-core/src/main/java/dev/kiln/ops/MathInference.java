@@ -81,7 +81,7 @@ final class MathInference {
         ctx.output(0, ValueType.tensor(x.dtype(), SymbolicShape.of(x.shape().dims().subList(0, x.shape().rank() - 2))));
     }
 
-    private static void matMul(InferenceContext ctx) {
+    static void matMul(InferenceContext ctx) {
         boolean q = ctx.node().opType().equals("QLinearMatMul");
         TensorType a = ctx.tensorType(0);
         TensorType b = ctx.tensorType(q ? 3 : 1);
@@ -131,7 +131,7 @@ final class MathInference {
         return SymbolicShape.of(s.dims().subList(0, s.rank() - 2));
     }
 
-    private static void gemm(InferenceContext ctx) {
+    static void gemm(InferenceContext ctx) {
         TensorType a = ctx.tensorType(0);
         TensorType b = ctx.tensorType(1);
         if (a == null) {

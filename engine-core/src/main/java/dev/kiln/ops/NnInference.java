@@ -25,7 +25,7 @@ final class NnInference {
         r.onnx(NnInference::resize, "Resize");
     }
 
-    private static void conv(InferenceContext ctx) {
+    static void conv(InferenceContext ctx) {
         TensorType x = ctx.tensorType(0);
         boolean q = ctx.node().opType().equals("QLinearConv");
         TensorType w = ctx.tensorType(q ? 3 : 1);

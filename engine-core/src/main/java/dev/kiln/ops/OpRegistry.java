@@ -53,6 +53,7 @@ public final class OpRegistry {
         RandomInference.register(reg);
         VisionInference.register(reg);
         QuantizeInference.register(reg);
+        KilnInference.register(reg);
         try (InputStream in = OpRegistry.class.getResourceAsStream("opset-versions.tsv");
              BufferedReader br = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;

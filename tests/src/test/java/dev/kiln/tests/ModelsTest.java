@@ -18,10 +18,20 @@ class ModelsTest {
     /** Float models must match elementwise with the fixtures' tolerance (rtol 1e-3, atol 1e-4). */
     @Test
     void floatModelsMatchOnnxRuntimeElementwise() {
+        check("models");
+    }
+
+    /** The same without any optimization pass: the reference kernels of the unfused operators. */
+    @Test
+    void floatModelsMatchOnnxRuntimeWithoutPasses() {
+        check("models-none", "--passes", "none");
+    }
+
+    private static void check(String work, String... args) {
         List<ConformanceSuite.Case> cases = ConformanceSuite.modelCases().stream().filter(c -> !quantized(c)).toList();
         assertFalse(cases.isEmpty(), "no models in " + TestData.models() + "; run shared/models/fetch (see README)");
         List<String> failures = new ArrayList<>();
-        for (ConformanceSuite.Result r : ConformanceSuite.run(cases, "models")) {
+        for (ConformanceSuite.Result r : ConformanceSuite.run(cases, work, args)) {
             if (!r.passed()) {
                 failures.add(r.c().name() + ": " + r.reason());
             }

@@ -114,7 +114,7 @@ final class ConvKernels {
     }
 
     /** y[yBase + out] += sum over the window of w * x, for one input and one output channel. */
-    private static void accumulate(Tensor x, long xBase, Tensor w, long wBase, Tensor y, long yBase, ConvGeometry g) {
+    static void accumulate(Tensor x, long xBase, Tensor w, long wBase, Tensor y, long yBase, ConvGeometry g) {
         boolean f32 = x.dtype() == DType.FLOAT && w.dtype() == DType.FLOAT;
         long[] in = g.in();
         long[] out = g.out();

@@ -53,6 +53,12 @@ public final class KernelRegistry {
         EinsumKernels.register(r);
         SignalKernels.register(r);
         TrainingKernels.register(r);
+        FusedConvKernels.register(r);
+        FusedMatMulKernels.register(r);
+        FusedNormalizationKernels.register(r);
+        GeluKernels.register(r);
+        StreamingAttentionKernels.register(r);
+        ElementwiseChainKernels.register(r);
         return r;
     }
 

@@ -21,6 +21,17 @@ final class MatMulKernels {
     }
 
     private static void matMul(KernelContext k) {
+        product(k, null);
+    }
+
+    /** Finishes output row {@code y[off, off + n)} right after it is computed, while it is in cache. */
+    @FunctionalInterface
+    interface RowEpilogue {
+        void row(Tensor y, long off, long n);
+    }
+
+    /** MatMul of inputs 0 and 1 into output 0, calling {@code epilogue} (when not null) on each output row. */
+    static void product(KernelContext k, RowEpilogue epilogue) {
         Tensor a = k.tensor(0);
         Tensor b = k.tensor(1);
         if (a.rank() == 0 || b.rank() == 0) {
@@ -61,6 +72,9 @@ final class MatMulKernels {
                 int bi = (int) (r / m);
                 long i = r % m;
                 gemmRow(a, offA[bi] + i * kk, 1, b, offB[bi], n, 1, y, r * n, kk, n, 1.0);
+                if (epilogue != null) {
+                    epilogue.row(y, r * n, n);
+                }
             }
         });
     }
@@ -113,7 +127,7 @@ final class MatMulKernels {
         }
     }
 
-    private static Kernel gemm(BindContext bc) {
+    static Kernel gemm(BindContext bc) {
         boolean ta = bc.node().attrInt("transA", 0) != 0;
         boolean tb = bc.node().attrInt("transB", 0) != 0;
         double alpha = bc.node().attrFloat("alpha", 1f);

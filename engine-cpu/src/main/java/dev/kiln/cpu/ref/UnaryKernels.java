@@ -102,15 +102,30 @@ final class UnaryKernels {
         r.onnx(UnaryKernels::clip, "Clip");
     }
 
+    /** The floating-point function of each operator registered here, for fused kernels that inline it. */
+    private static final java.util.Map<String, java.util.function.Function<Node, DoubleUnaryOperator>> FUNCTIONS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The function operator node {@code n} applies to floating-point elements (as this family's
+     * kernel computes it), or {@code null} when it is not one of this family's math operators.
+     */
+    static DoubleUnaryOperator function(Node n) {
+        var f = FUNCTIONS.get(n.opType());
+        return f == null || !n.domain().isEmpty() ? null : f.apply(n);
+    }
+
     static double sigmoid(double x) {
         return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
     }
 
     private static void math(KernelRegistry r, String op, DoubleUnaryOperator f, LongUnaryOperator integer) {
+        FUNCTIONS.put(op, n -> f);
         r.onnx(ctx -> mapping(f, integer), op);
     }
 
     private static void withAttrs(KernelRegistry r, String op, java.util.function.Function<Node, DoubleUnaryOperator> f) {
+        FUNCTIONS.put(op, f);
         r.onnx(ctx -> mapping(f.apply(ctx.node()), null), op);
     }
 

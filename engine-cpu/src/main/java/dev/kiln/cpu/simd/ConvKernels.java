@@ -32,14 +32,15 @@ public final class ConvKernels {
     }
 
     static void register(KernelRegistry r) {
-        r.onnx(b -> bind(b, Activation.NONE), "Conv");
+        r.onnx(b -> bind(b, Activation.NONE, false), "Conv");
     }
 
     /**
      * A Conv kernel for the node being bound (inputs X, W, optional B, attributes as ONNX Conv)
-     * whose output goes through {@code act}; null when this backend does not handle the node.
+     * whose output goes through {@code act}, after adding input 3 (a residual of the output's
+     * shape) when {@code residual}; null when this backend does not handle the node.
      */
-    public static Kernel bind(BindContext b, Activation act) {
+    public static Kernel bind(BindContext b, Activation act, boolean residual) {
         Tensor w = b.constantInput(1);
         boolean hasBias = b.inputCount() > 2 && !b.node().input(2).isEmpty();
         Tensor bias = hasBias ? b.constantInput(2) : null;
@@ -61,7 +62,7 @@ public final class ConvKernels {
         int mg = m / group;
         if (group > 1 && cg == 1 && mg == 1) {
             float[] weights = b.derived(w, "f32", Float32::array);
-            return ctx -> depthwise(ctx, kSp, group, weights, biasValues, act);
+            return ctx -> depthwise(ctx, kSp, group, weights, biasValues, act, residual);
         }
         if (group == 1 && kSp[0] == 3 && kSp[1] == 3 && allOnes(b.node().attrInts("strides"))
                 && allOnes(b.node().attrInts("dilations")) && WinogradConv.suits(m, cg, spatialSize(b))) {
@@ -69,7 +70,7 @@ public final class ConvKernels {
             Epilogue e = Epilogue.of(act);
             Epilogue ep = biasValues == null ? e : e.withRowBias(biasValues);
             if (wino != null) {
-                return ctx -> winograd(ctx, kSp, m, cg, wino, ep);
+                return ctx -> winograd(ctx, kSp, m, cg, wino, ep, residual);
             }
         }
         int depth = Math.toIntExact(cg * kSp[0] * kSp[1]);
@@ -82,7 +83,7 @@ public final class ConvKernels {
             Epilogue e = Epilogue.of(act);
             epilogues[gi] = biasValues == null ? e : e.withRowBias(Arrays.copyOfRange(biasValues, gi * mg, (gi + 1) * mg));
         }
-        return ctx -> gemm(ctx, kSp, group, cg, mg, packed, epilogues);
+        return ctx -> gemm(ctx, kSp, group, cg, mg, packed, epilogues, residual);
     }
 
     /** The weights of each group packed as a left operand (mg x depth); null when one does not fit the heap. */
@@ -95,6 +96,16 @@ public final class ConvKernels {
             }
         }
         return packed;
+    }
+
+    /** The residual (input 3) of a fused convolution, checked against the output's shape. */
+    private static MemorySegment residual(KernelContext ctx, Tensor y) {
+        Tensor z = ctx.tensor(3);
+        Float32.require(z, "Conv residual");
+        if (!z.shape().equals(y.shape())) {
+            throw new IllegalArgumentException("Conv residual " + z.shape() + " does not match the output " + y.shape());
+        }
+        return z.data();
     }
 
     /** Height times width of the input when its type says so, else -1. */
@@ -126,7 +137,8 @@ public final class ConvKernels {
         return x;
     }
 
-    private static void gemm(KernelContext ctx, long[] kSp, int group, int cg, int mg, LeftOperand[] w, Epilogue[] ep) {
+    private static void gemm(KernelContext ctx, long[] kSp, int group, int cg, int mg, LeftOperand[] w, Epilogue[] ep,
+                             boolean residual) {
         Tensor x = input(ctx, cg * group);
         ConvShape g = shape(ctx, x, kSp);
         int batch = Math.toIntExact(x.shape().dim(0));
@@ -135,6 +147,7 @@ public final class ConvKernels {
         Tensor y = ctx.allocate(0, x.dtype(), Shape.of(batch, m, g.outH(), g.outW()));
         MemorySegment xs = x.data();
         MemorySegment ys = y.data();
+        MemorySegment zs = residual ? residual(ctx, y) : null;
         if (g.isPointwise()) {
             for (int n = 0; n < batch; n++) {
                 long xImage = (long) n * c * g.inPlane();
@@ -142,23 +155,23 @@ public final class ConvKernels {
                     RightOperand cols = MatrixOperands.right(xs, xImage + (long) gi * cg * g.inPlane(), cg, g.inPlane(),
                             g.inPlane(), 1);
                     long yOff = ((long) n * m + (long) gi * mg) * g.outPlane();
-                    Sgemm.multiply(ctx.parallel(), w[gi], cols, ys, yOff, g.outPlane(), ep[gi], null, 0);
+                    Sgemm.multiply(ctx.parallel(), w[gi], cols, ys, yOff, g.outPlane(), ep[gi], zs, yOff);
                 }
             }
         } else if (PaddedIm2col.worthIt(g)) {
-            padded(ctx, xs, ys, batch, g, group, cg, mg, w, ep);
+            padded(ctx, xs, ys, zs, batch, g, group, cg, mg, w, ep);
         } else {
-            exact(ctx, xs, ys, batch, g, group, cg, mg, w, ep);
+            exact(ctx, xs, ys, zs, batch, g, group, cg, mg, w, ep);
         }
     }
 
     /**
      * Through {@link PaddedIm2col}: the product's rows are {@code rowLen} wide, so unless that
      * is the output width they land in scratch and are compacted into Y, with the epilogue
-     * applied there.
+     * applied there. {@code zs}, when not null, is the residual (Y's layout).
      */
-    private static void padded(KernelContext ctx, MemorySegment xs, MemorySegment ys, int batch, ConvShape g,
-                               int group, int cg, int mg, LeftOperand[] w, Epilogue[] ep) {
+    private static void padded(KernelContext ctx, MemorySegment xs, MemorySegment ys, MemorySegment zs, int batch,
+                               ConvShape g, int group, int cg, int mg, LeftOperand[] w, Epilogue[] ep) {
         int c = cg * group;
         int m = mg * group;
         int len = PaddedIm2col.rowLen(g);
@@ -174,7 +187,7 @@ public final class ConvKernels {
                 RightOperand cols = new PaddedIm2col(prepared, gi * groupSize, offsets, g);
                 long yOff = ((long) n * m + (long) gi * mg) * g.outPlane();
                 if (direct) {
-                    Sgemm.multiply(ctx.parallel(), w[gi], cols, ys, yOff, g.outPlane(), ep[gi], null, 0);
+                    Sgemm.multiply(ctx.parallel(), w[gi], cols, ys, yOff, g.outPlane(), ep[gi], zs, yOff);
                     continue;
                 }
                 Sgemm.multiply(ctx.parallel(), w[gi], cols, tmp, 0, wide, Epilogue.NONE, null, 0);
@@ -186,8 +199,8 @@ public final class ConvKernels {
                             MemorySegment.copy(tmp, (r * wide + (long) oh * len) * 4, ys,
                                     (yRow + (long) oh * g.outW()) * 4, g.outW() * 4L);
                         }
-                        if (!e.isIdentity()) {
-                            e.apply(ys, yRow, g.outPlane(), (int) r, 1, 0, g.outPlane(), null, 0);
+                        if (!e.isIdentity() || zs != null) {
+                            e.apply(ys, yRow, g.outPlane(), (int) r, 1, 0, g.outPlane(), zs, yRow);
                         }
                     }
                 });
@@ -196,8 +209,8 @@ public final class ConvKernels {
     }
 
     /** Through {@link Im2col}: panels packed from the input (or its phase split) column by column. */
-    private static void exact(KernelContext ctx, MemorySegment xs, MemorySegment ys, int batch, ConvShape g,
-                              int group, int cg, int mg, LeftOperand[] w, Epilogue[] ep) {
+    private static void exact(KernelContext ctx, MemorySegment xs, MemorySegment ys, MemorySegment zs, int batch,
+                              ConvShape g, int group, int cg, int mg, LeftOperand[] w, Epilogue[] ep) {
         int c = cg * group;
         int m = mg * group;
         boolean split = g.strideW() > 1;
@@ -211,24 +224,45 @@ public final class ConvKernels {
                 RightOperand cols = split ? new Im2col(phases, gi * (Im2col.splitSize(cg, g)), cg, g)
                         : new Im2col(xs, xImage + (long) gi * cg * g.inPlane(), cg, g);
                 long yOff = ((long) n * m + (long) gi * mg) * g.outPlane();
-                Sgemm.multiply(ctx.parallel(), w[gi], cols, ys, yOff, g.outPlane(), ep[gi], null, 0);
+                Sgemm.multiply(ctx.parallel(), w[gi], cols, ys, yOff, g.outPlane(), ep[gi], zs, yOff);
             }
         }
     }
 
-    private static void winograd(KernelContext ctx, long[] kSp, int m, int c, WinogradConv wino, Epilogue ep) {
+    private static void winograd(KernelContext ctx, long[] kSp, int m, int c, WinogradConv wino, Epilogue ep,
+                                 boolean residual) {
         Tensor x = input(ctx, c);
         ConvShape g = shape(ctx, x, kSp);
         int batch = Math.toIntExact(x.shape().dim(0));
         Tensor y = ctx.allocate(0, x.dtype(), Shape.of(batch, m, g.outH(), g.outW()));
-        wino.run(ctx.parallel(), x.data(), y.data(), batch, g, ep, ctx.scratch(wino.scratchFloats(g) * 4));
+        MemorySegment zs = residual ? residual(ctx, y) : null;
+        wino.run(ctx.parallel(), x.data(), y.data(), batch, g, ep, zs, ctx.scratch(wino.scratchFloats(g) * 4));
     }
 
-    private static void depthwise(KernelContext ctx, long[] kSp, int channels, float[] w, float[] bias, Activation act) {
+    /** {@code y = act(y + z)} over {@code planes} planes of {@code plane} elements. */
+    private static void addAndActivate(KernelContext ctx, MemorySegment y, MemorySegment z, long planes, int plane,
+                                       Activation act) {
+        Epilogue ep = Epilogue.of(act);
+        ctx.parallel().forRange(planes, 1, (s, e) -> {
+            for (long p = s; p < e; p++) {
+                ep.apply(y, p * plane, plane, 0, 1, 0, plane, z, p * plane);
+            }
+        });
+    }
+
+    private static void depthwise(KernelContext ctx, long[] kSp, int channels, float[] w, float[] bias, Activation act,
+                                  boolean residual) {
         Tensor x = input(ctx, channels);
         ConvShape g = shape(ctx, x, kSp);
         int batch = Math.toIntExact(x.shape().dim(0));
         Tensor y = ctx.allocate(0, x.dtype(), Shape.of(batch, channels, g.outH(), g.outW()));
-        DepthwiseConv.run(ctx.parallel(), x.data(), y.data(), batch * channels, channels, g, w, bias, act);
+        if (!residual) {
+            DepthwiseConv.run(ctx.parallel(), x.data(), y.data(), batch * channels, channels, g, w, bias, act);
+            return;
+        }
+        // The depthwise loop has no residual: add it and activate in one more pass per plane.
+        MemorySegment zs = residual(ctx, y);
+        DepthwiseConv.run(ctx.parallel(), x.data(), y.data(), batch * channels, channels, g, w, bias, Activation.NONE);
+        addAndActivate(ctx, y.data(), zs, (long) batch * channels, Math.toIntExact(g.outPlane()), act);
     }
 }

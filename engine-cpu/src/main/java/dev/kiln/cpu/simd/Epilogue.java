@@ -11,8 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * What a matrix product does to each output tile before leaving it: {@code y = act(acc + bias +
  * residual)}, with the bias per output row (a convolution's per-channel bias) or per column (a
  * MatMul/Gemm bias), and the residual a tensor of the output's layout (a fused skip
- * connection). The product applies it tile by tile right after the last accumulation, while the
- * tile is still in L1, so a fused Conv+Bias+Add+Relu writes its output once.
+ * connection). The product applies it block by block (up to {@code MC x NC} of {@link Sgemm}) right
+ * after the block's last accumulation, while the block is still in L2, so a fused
+ * Conv+Bias+Add+Relu writes its output once.
  *
  * <p>Immutable; the bias is fixed when a kernel is bound, the residual is given per call.
  */

@@ -27,6 +27,8 @@ final class NormalizationKernels {
     static void register(KernelRegistry r) {
         r.onnx(NormalizationKernels::batchNorm, "BatchNormalization");
         r.onnx(NormalizationKernels::layerNorm, "LayerNormalization");
+        // The optimizer's form of the layer norm (any opset, no statistics outputs) is the same computation.
+        r.add("kiln", "LayerNormalization", NormalizationKernels::layerNorm);
         r.onnx(NormalizationKernels::lrn, "LRN");
     }
 

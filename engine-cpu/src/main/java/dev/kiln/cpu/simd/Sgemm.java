@@ -203,10 +203,13 @@ final class Sgemm {
                             if (!full) {
                                 merge(s.tile, c, co, ldc, rows, cols, accumulate);
                             }
-                            if (last && ep != null) {
-                                ep.apply(c, co, ldc, i, rows, j, cols, residual, resOff + i * ldc + j);
-                            }
                         }
+                    }
+                    if (last && ep != null) {
+                        // Once per block (at most MC x NC, still in L2): per tile, the calls cost
+                        // more than the arithmetic when the depth is small.
+                        int cols = Math.min(nc, n - jc);
+                        ep.apply(c, cOff + ic * ldc + jc, ldc, ic, mc, jc, cols, residual, resOff + ic * ldc + jc);
                     }
                 }
             }

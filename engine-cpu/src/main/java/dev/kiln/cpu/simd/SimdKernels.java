@@ -27,6 +27,7 @@ final class SimdKernels {
         IntegerMatMulKernels.register(r);
         DynamicQuantizeKernels.register(r);
         CastKernels.register(r);
+        FusedKernels.register(r);
         return r;
     }
 }

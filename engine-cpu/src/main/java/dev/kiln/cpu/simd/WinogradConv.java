@@ -110,11 +110,11 @@ final class WinogradConv {
 
     /**
      * Y (batch x M x outH x outW at {@code y}) from X (batch x C x inH x inW at {@code x}),
-     * through {@code ep} (its row bias indexed by filter); {@code scratch} holds
-     * {@link #scratchFloats} floats.
+     * through {@code ep} (its row bias indexed by filter) with {@code residual} (Y's layout; null
+     * for none); {@code scratch} holds {@link #scratchFloats} floats.
      */
     void run(Parallel par, MemorySegment x, MemorySegment y, int batch, ConvShape g, Epilogue ep,
-             MemorySegment scratch) {
+             MemorySegment residual, MemorySegment scratch) {
         int tw = tilesW(g);
         int tilesH = (g.outH() + 1) / 2;
         int rows = blockRows(g);
@@ -146,7 +146,14 @@ final class WinogradConv {
                     for (long f = s; f < e; f++) {
                         for (int th = t0; th < t1; th++) {
                             transformOutput(scratch, vSize + f * tiles + (long) (th - t0) * tw, (long) m * tiles, g, th,
-                                    buf, y, yImage + f * g.outPlane(), ep, (int) f);
+                                    buf, y, yImage + f * g.outPlane());
+                        }
+                        if (!ep.isIdentity() || residual != null) {
+                            // Once over the block's rows of this filter (still in cache): per row,
+                            // the calls cost more than the arithmetic on narrow planes.
+                            long at = yImage + f * g.outPlane() + 2L * t0 * g.outW();
+                            int count = (Math.min(g.outH(), 2 * t1) - 2 * t0) * g.outW();
+                            ep.apply(y, at, count, (int) f, 1, 0, count, residual, at);
                         }
                     }
                 });
@@ -275,11 +282,11 @@ final class WinogradConv {
     /**
      * {@code A^T M A} for the tiles of tile row {@code th} of one filter (position {@code p} of
      * tile {@code t} at {@code prod[pOff + p * stride + t]}), written to output rows
-     * {@code 2 th} and {@code 2 th + 1} of the plane at {@code yOff}, then through the epilogue.
+     * {@code 2 th} and {@code 2 th + 1} of the plane at {@code yOff}.
      * Loads may run up to a vector past the tile row (lanes that are dropped).
      */
     private static void transformOutput(MemorySegment prod, long pOff, long stride, ConvShape g, int th, Rows buf,
-                                        MemorySegment y, long yOff, Epilogue ep, int filter) {
+                                        MemorySegment y, long yOff) {
         int tw = tilesW(g);
         int l = S.length();
         long s4 = 4 * stride;
@@ -325,9 +332,6 @@ final class WinogradConv {
             }
             long at = yOff + (long) oh * g.outW();
             MemorySegment.copy(out, 0, y, Layouts.F32, at * 4, g.outW());
-            if (!ep.isIdentity()) {
-                ep.apply(y, at, g.outW(), filter, 1, 0, g.outW(), null, 0);
-            }
         }
     }
 }

@@ -35,6 +35,7 @@ final class OneNode {
     private final List<Boolean> constant = new ArrayList<>();
     private int outputs = 1;
     private int opset = 17;
+    private String domain = "";
 
     private OneNode(String op) {
         this.op = op;
@@ -42,6 +43,13 @@ final class OneNode {
 
     static OneNode of(String op) {
         return new OneNode(op);
+    }
+
+    /** An operator of the {@code kiln} domain (the optimizer's fused operators). */
+    static OneNode kiln(String op) {
+        OneNode n = new OneNode(op);
+        n.domain = "kiln";
+        return n;
     }
 
     OneNode opset(int v) {
@@ -97,6 +105,9 @@ final class OneNode {
 
     private Graph graph() {
         Graph.Builder g = Graph.builder().name(op).opset("", opset);
+        if (!domain.isEmpty()) {
+            g.opset(domain, 1);
+        }
         List<String> in = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             Tensor t = inputs.get(i);
@@ -117,7 +128,7 @@ final class OneNode {
             out.add("out" + i);
             g.addOutput(new ValueInfo("out" + i, null));
         }
-        g.addNode(new Node("n", op, "", in, out, attrs));
+        g.addNode(new Node("n", op, domain, in, out, attrs));
         return g.build();
     }
 
