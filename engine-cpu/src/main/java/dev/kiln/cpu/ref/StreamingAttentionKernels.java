@@ -30,6 +30,27 @@ public final class StreamingAttentionKernels {
         r.add("kiln", "Attention", StreamingAttentionKernels::attention);
     }
 
+    /**
+     * Checks that Q ({@code batch x sq x heads*d}), K ({@code batch x skv x heads*d}) and V
+     * ({@code batch x skv x heads*e}) fit together and split into {@code heads} heads.
+     *
+     * @throws IllegalArgumentException naming the shapes when they do not
+     */
+    public static void checkShapes(Tensor q, Tensor key, Tensor v, long heads) {
+        if (q.rank() != 3 || key.rank() != 3 || v.rank() != 3) {
+            throw new IllegalArgumentException("Attention takes 3-D Q, K, V, got " + q.shape() + ", " + key.shape()
+                    + ", " + v.shape());
+        }
+        long batch = q.shape().dim(0);
+        long hd = q.shape().dim(2);
+        long he = v.shape().dim(2);
+        if (heads <= 0 || hd % heads != 0 || he % heads != 0 || key.shape().dim(0) != batch
+                || v.shape().dim(0) != batch || key.shape().dim(2) != hd || v.shape().dim(1) != key.shape().dim(1)) {
+            throw new IllegalArgumentException("Attention shapes do not fit " + heads + " heads: Q " + q.shape()
+                    + ", K " + key.shape() + ", V " + v.shape());
+        }
+    }
+
     private static Kernel attention(BindContext b) {
         long heads = b.node().attrInt("num_heads", 0);
         float scaleAttr = b.node().attrFloat("scale", Float.NaN);
@@ -43,20 +64,12 @@ public final class StreamingAttentionKernels {
                     throw new IllegalArgumentException("Attention takes float tensors, got " + t.dtype());
                 }
             }
-            if (q.rank() != 3 || key.rank() != 3 || v.rank() != 3) {
-                throw new IllegalArgumentException("Attention takes 3-D Q, K, V, got " + q.shape() + ", " + key.shape()
-                        + ", " + v.shape());
-            }
+            checkShapes(q, key, v, heads);
             long batch = q.shape().dim(0);
             long sq = q.shape().dim(1);
             long hd = q.shape().dim(2);
             long skv = key.shape().dim(1);
             long he = v.shape().dim(2);
-            if (heads <= 0 || hd % heads != 0 || he % heads != 0 || key.shape().dim(0) != batch
-                    || v.shape().dim(0) != batch || key.shape().dim(2) != hd || v.shape().dim(1) != skv) {
-                throw new IllegalArgumentException("Attention shapes do not fit " + heads + " heads: Q " + q.shape()
-                        + ", K " + key.shape() + ", V " + v.shape());
-            }
             long d = hd / heads;
             long e = he / heads;
             double scale = Float.isNaN(scaleAttr) ? 1 / Math.sqrt(d) : scaleAttr;

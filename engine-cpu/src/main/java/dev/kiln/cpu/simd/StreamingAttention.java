@@ -49,20 +49,12 @@ final class StreamingAttention {
                     Float32.require(t, "Attention input");
                 }
             }
-            if (q.rank() != 3 || key.rank() != 3 || v.rank() != 3) {
-                throw new IllegalArgumentException("Attention takes 3-D Q, K, V, got " + q.shape() + ", " + key.shape()
-                        + ", " + v.shape());
-            }
+            StreamingAttentionKernels.checkShapes(q, key, v, heads);
             long batch = q.shape().dim(0);
             long sq = q.shape().dim(1);
             long hd = q.shape().dim(2);
             long skv = key.shape().dim(1);
             long he = v.shape().dim(2);
-            if (heads <= 0 || hd % heads != 0 || he % heads != 0 || key.shape().dim(0) != batch
-                    || v.shape().dim(0) != batch || key.shape().dim(2) != hd || v.shape().dim(1) != skv) {
-                throw new IllegalArgumentException("Attention shapes do not fit " + heads + " heads: Q " + q.shape()
-                        + ", K " + key.shape() + ", V " + v.shape());
-            }
             Geometry g = new Geometry(batch, heads, sq, skv, (int) (hd / heads), (int) (he / heads), hd, he,
                     Float.isNaN(scaleAttr) ? (float) (1 / Math.sqrt((double) hd / heads)) : scaleAttr,
                     mask == null ? null : StreamingAttentionKernels.maskStrides(mask.shape(),
