@@ -53,17 +53,24 @@ public final class SimdBackend implements Backend {
     }
 
     /**
-     * Every fast kernel but the integer ones ({@link #INTEGER_KERNELS}, which check their input
-     * types themselves) works on float32 data in its first input. When that input's type is not
-     * known at bind time (type inference does not cover every operator), the kernel is bound
-     * with a run-time check that hands other element types to the reference kernel.
+     * A kernel of {@link SimdKernels#typedKernels} checks its input types itself. Every other
+     * fast kernel works on float32 data in its first input: when that input's type is not known
+     * at bind time (type inference does not cover every operator), the kernel is bound with a
+     * run-time check that hands other element types to the reference kernel.
      */
     @Override
     public Kernel bind(BindContext ctx) {
-        KernelRegistry r = registry();
-        KernelFactory f = r == null ? null : r.get(ctx.node().domain(), ctx.node().opType());
+        Registry r = registry();
+        if (r == null) {
+            return null;
+        }
+        KernelFactory typed = r.typed.get(ctx.node().domain(), ctx.node().opType());
+        if (typed != null) {
+            return typed.create(ctx);
+        }
+        KernelFactory f = r.floats.get(ctx.node().domain(), ctx.node().opType());
         Kernel fast = f == null ? null : f.create(ctx);
-        if (fast == null || INTEGER_KERNELS.contains(ctx.node().opType()) || ctx.inputType(0) instanceof ValueType.TensorType t && t.dtype() == DType.FLOAT) {
+        if (fast == null || ctx.inputType(0) instanceof ValueType.TensorType t && t.dtype() == DType.FLOAT) {
             return fast;
         }
         Kernel reference = Reference.kernel(ctx);
@@ -77,17 +84,14 @@ public final class SimdBackend implements Backend {
         };
     }
 
-    /** Operators whose fast kernels take integer inputs and hand the types they lack over themselves. */
-    private static final java.util.Set<String> INTEGER_KERNELS = java.util.Set.of("MatMulInteger", "Cast");
-
     @Override
     public boolean supports(String domain, String opType) {
-        KernelRegistry r = registry();
-        return r != null && r.get(domain, opType) != null;
+        Registry r = registry();
+        return r != null && (r.typed.get(domain, opType) != null || r.floats.get(domain, opType) != null);
     }
 
-    private static KernelRegistry registry() {
-        KernelRegistry r = Registry.INSTANCE;
+    private static Registry registry() {
+        Registry r = Registry.INSTANCE;
         if (r == null && WARNED.compareAndSet(false, true)) {
             System.getLogger("dev.kiln.cpu").log(System.Logger.Level.WARNING,
                     "the Vector API module is not available (run java with --add-modules " + VECTOR_MODULE
@@ -96,9 +100,9 @@ public final class SimdBackend implements Backend {
         return r;
     }
 
-    /** The kernel registry, built on first use; {@code null} when the Vector API is absent. */
-    private static final class Registry {
-        static final KernelRegistry INSTANCE = ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent()
-                ? SimdKernels.registry() : null;
+    /** The kernel registries, built on first use; {@code INSTANCE} is null when the Vector API is absent. */
+    private record Registry(KernelRegistry floats, KernelRegistry typed) {
+        static final Registry INSTANCE = ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent()
+                ? new Registry(SimdKernels.floatKernels(), SimdKernels.typedKernels()) : null;
     }
 }

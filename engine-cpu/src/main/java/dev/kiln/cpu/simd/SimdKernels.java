@@ -11,7 +11,11 @@ final class SimdKernels {
     private SimdKernels() {
     }
 
-    static KernelRegistry registry() {
+    /**
+     * Kernels whose first input is float32: the backend hands a node of another element type
+     * to the reference kernel.
+     */
+    static KernelRegistry floatKernels() {
         KernelRegistry r = new KernelRegistry();
         MatMulKernels.register(r);
         BinaryKernels.register(r);
@@ -24,10 +28,16 @@ final class SimdKernels {
         ConvTransposeKernels.register(r);
         PoolKernels.register(r);
         ResizeKernels.register(r);
-        IntegerMatMulKernels.register(r);
         DynamicQuantizeKernels.register(r);
-        CastKernels.register(r);
         FusedKernels.register(r);
+        return r;
+    }
+
+    /** Kernels that take other element types and hand the types they lack over themselves. */
+    static KernelRegistry typedKernels() {
+        KernelRegistry r = new KernelRegistry();
+        IntegerMatMulKernels.register(r);
+        CastKernels.register(r);
         return r;
     }
 }
