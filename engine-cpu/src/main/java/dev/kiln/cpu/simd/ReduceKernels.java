@@ -185,7 +185,7 @@ final class ReduceKernels {
         });
     }
 
-    /** Reduces one contiguous row. */
+    /** Reduces one contiguous row: sums through {@link #rowSum}, the rest here (SUM_SQUARE by default). */
     private static float row(Op op, MemorySegment x, long off, long len) {
         if (op == Op.SUM || op == Op.MEAN) {
             return rowSum(x, off, len);
@@ -200,24 +200,22 @@ final class ReduceKernels {
         for (; i <= len - l; i += l) {
             FloatVector v = FloatVector.fromMemorySegment(S, x, (off + i) * 4, LE);
             acc = switch (op) {
-                case SUM, MEAN -> acc.add(v);
-                case SUM_SQUARE -> v.fma(v, acc);
                 case MAX -> acc.max(v);
                 case MIN -> acc.min(v);
+                default -> v.fma(v, acc);
             };
         }
         float r = switch (op) {
-            case SUM, MEAN, SUM_SQUARE -> VectorMath.sumLanes(acc);
             case MAX -> acc.reduceLanes(VectorOperators.MAX);
             case MIN -> acc.reduceLanes(VectorOperators.MIN);
+            default -> VectorMath.sumLanes(acc);
         };
         for (; i < len; i++) {
             float v = x.getAtIndex(Layouts.F32, off + i);
             r = switch (op) {
-                case SUM, MEAN -> r + v;
-                case SUM_SQUARE -> r + v * v;
                 case MAX -> Float.isNaN(v) || Float.isNaN(r) ? Float.NaN : Math.max(r, v);
                 case MIN -> Float.isNaN(v) || Float.isNaN(r) ? Float.NaN : Math.min(r, v);
+                default -> r + v * v;
             };
         }
         return r;
