@@ -21,11 +21,14 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * langchain4j's jar.
  *
  * <p>The int8 comparison runs with {@code -Pembedding-parity} (on the whole corpus): today it
- * fails: on some texts an activation lands on the other side of an 8-bit rounding boundary from
- * ONNX Runtime's, whose float summation orders Kiln does not reproduce everywhere (see
- * docs/status.md; measured min cosine 0.987190 on the whole corpus, 2026-11-23). The pipeline
- * itself is exact: the same token ids, and the float model's vectors agree to cosine 1.000000 on
- * every text.
+ * fails. langchain4j runs ONNX Runtime with all graph optimizations, whose fused kernels
+ * (LayerNormalization, the scaled attention product, GELU) round differently from the graph's
+ * nodes one by one, and in a dynamically quantized model a last-bit difference can move an
+ * activation across an 8-bit rounding boundary: ONNX Runtime with all optimizations against
+ * ONNX Runtime without any gives min cosine 0.987 on this corpus. Kiln keeps the per-node
+ * rounding (it matches ONNX Runtime without optimizations per token, {@code QuantizedModelTest});
+ * see docs/status.md (issue 7) for what matching the fused rounding would take. The float model's
+ * vectors agree to cosine 1.000000 on every text.
  */
 class EmbedderParityTest {
     private static final double MIN_COSINE = 0.9999;
@@ -71,15 +74,19 @@ class EmbedderParityTest {
             List<float[]> actual = kiln.embedAll(texts);
             double min = 1;
             String worst = "";
+            int below = 0;
             for (int i = 0; i < texts.size(); i++) {
                 double c = Embedder.cosine(expected.get(i), actual.get(i));
+                if (c < MIN_COSINE) {
+                    below++;
+                }
                 if (c < min) {
                     min = c;
                     worst = texts.get(i);
                 }
             }
-            System.out.printf(Locale.ROOT, "%s: %d texts, min cosine %.6f (%s)%n", jar.getFileName(), texts.size(), min,
-                    TokenizerParityTest.quote(worst));
+            System.out.printf(Locale.ROOT, "%s: %d texts, %d below %.4f, min cosine %.6f (%s)%n", jar.getFileName(),
+                    texts.size(), below, MIN_COSINE, min, TokenizerParityTest.quote(worst));
             assertTrue(min >= MIN_COSINE, "min cosine " + min + " for " + TokenizerParityTest.quote(worst));
         }
     }
