@@ -1,5 +1,6 @@
 package dev.kiln;
 
+import dev.kiln.graph.Graph;
 import dev.kiln.graph.ModelData;
 import dev.kiln.graph.ModelReader;
 import dev.kiln.graph.ReadLimits;
@@ -74,6 +75,26 @@ public final class Kiln {
         }
         return new Model(name, data);
     }
+
+    /**
+     * A model from a graph built or rewritten in memory (a quantizer's calibration graph, say).
+     * The graph's constants must stay valid while the model is open; closing the model releases
+     * nothing of the graph's.
+     *
+     * @param name the name errors and logs give the model
+     * @throws UnsupportedOperatorException when the graph imports an opset newer than Kiln knows
+     */
+    public static Model fromGraph(String name, Graph graph) {
+        try {
+            checkOpsets(graph.opsets());
+        } catch (KilnException e) {
+            throw e.inModel(name);
+        }
+        return new Model(name, new ModelData(graph, IN_MEMORY_IR_VERSION, "kiln", Map.of(), null));
+    }
+
+    /** The IR version a graph made in memory is given: the one the ONNX writer writes. */
+    private static final long IN_MEMORY_IR_VERSION = 10;
 
     private static void checkOpsets(Map<String, Integer> opsets) {
         List<String> tooNew = new ArrayList<>();

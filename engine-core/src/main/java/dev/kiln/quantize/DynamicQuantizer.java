@@ -43,7 +43,7 @@ public final class DynamicQuantizer {
 
     private final Graph in;
     private final Map<String, Tensor> inits;
-    private final Set<String> names = new HashSet<>();
+    private final FreshNames names;
     private final Graph.Builder out;
     private final List<Node> nodes = new ArrayList<>();
     /** Activation name to the outputs (quantized, scale, zero point) of its DynamicQuantizeLinear. */
@@ -58,15 +58,7 @@ public final class DynamicQuantizer {
         this.exclude = exclude;
         this.inits = new HashMap<>(in.initializers());
         this.out = in.toBuilder();
-        names.addAll(in.initializers().keySet());
-        for (ValueInfo v : in.inputs()) {
-            names.add(v.name());
-        }
-        for (Node n : in.nodes()) {
-            names.addAll(n.inputs());
-            names.addAll(n.outputs());
-            names.add(n.name());
-        }
+        this.names = new FreshNames(in);
     }
 
     /**
@@ -111,11 +103,15 @@ public final class DynamicQuantizer {
         for (ValueInfo v : in.outputs()) {
             used.add(v.name());
         }
+        Set<String> removed = new HashSet<>();
         for (String name : in.initializers().keySet()) {
             if (!used.contains(name)) {
                 out.removeInitializer(name);
+                removed.add(name);
             }
         }
+        // Models before IR 4 list their initializers as graph inputs too.
+        out.inputs(in.inputs().stream().filter(v -> !removed.contains(v.name())).toList());
         return out.nodes(nodes).build();
     }
 
@@ -259,13 +255,7 @@ public final class DynamicQuantizer {
         return new Node(fresh(output + "_" + op), op, Node.ONNX_DOMAIN, inputs, List.of(output), List.of(attrs));
     }
 
-    /** {@code base}, or {@code base_N} for the first N that names nothing in the graph yet. */
     private String fresh(String base) {
-        String name = base;
-        for (int i = 1; names.contains(name); i++) {
-            name = base + "_" + i;
-        }
-        names.add(name);
-        return name;
+        return names.fresh(base);
     }
 }

@@ -124,7 +124,8 @@ final class QuantizeKernels {
                         y.data().set(dev.kiln.tensor.Layouts.I8, i, (byte) code);
                     }
                 } else {
-                    long v = (long) Math.rint(q) + (zp == null ? 0 : zp.getLong(s));
+                    // Bounded first so that an infinite quotient saturates instead of overflowing with the zero point.
+                    long v = (long) Math.max(-1e18, Math.min(1e18, Math.rint(q))) + (zp == null ? 0 : zp.getLong(s));
                     y.setLong(i, clamp(v, outType));
                 }
             }

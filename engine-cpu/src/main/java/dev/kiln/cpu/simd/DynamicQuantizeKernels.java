@@ -75,25 +75,31 @@ final class DynamicQuantizeKernels {
         int zp = (int) Math.max(0, Math.min(255, Math.rint(0f - min / scale)));
         Tensor y = ctx.allocate(0, DType.UINT8, x.shape());
         MemorySegment out = y.data();
-        ctx.parallel().forRange((n + GRAIN - 1) / GRAIN, 1, (s, e) -> quantize(in, out, s * GRAIN, Math.min(n, e * GRAIN), scale, zp));
+        ctx.parallel().forRange((n + GRAIN - 1) / GRAIN, 1, (s, e) -> quantize(in, out, s * GRAIN, Math.min(n, e * GRAIN),
+                scale, zp, 0));
         ctx.allocate(1, DType.FLOAT, Shape.SCALAR).setFloat(0, scale);
         ctx.allocate(2, DType.UINT8, Shape.SCALAR).setLong(0, zp);
     }
 
-    private static void quantize(MemorySegment in, MemorySegment out, long from, long to, float scale, int zp) {
-        float lo = -zp;
-        float hi = 255 - zp;
+    /**
+     * {@code out[i] = saturate(round(in[i] / scale) + zp)} for i in [from, to), into 8-bit values
+     * [qmin, qmin + 255] (0 for uint8, -128 for int8); a NaN gives the zero point.
+     */
+    static void quantize(MemorySegment in, MemorySegment out, long from, long to, float scale, int zp, int qmin) {
+        float lo = qmin - zp;
+        float hi = qmin + 255 - zp;
         float z = zp;
         long i = from;
         for (long bound = SB == null ? from : from + S.loopBound(to - from); i < bound; i += S.length()) {
-            FloatVector q = FloatVector.fromMemorySegment(S, in, i * 4, LE).div(scale).max(lo).min(hi)
-                    .add(ROUND).sub(ROUND).add(z);
-            // The float holds an integer in [0, 255]; its cast to byte keeps the low eight bits.
+            FloatVector x = FloatVector.fromMemorySegment(S, in, i * 4, LE);
+            FloatVector q = x.div(scale).max(lo).min(hi).add(ROUND).sub(ROUND).add(z).blend(z, x.test(VectorOperators.IS_NAN));
+            // The float holds an integer in [qmin, qmin + 255]; its cast to byte keeps the low eight bits.
             ((ByteVector) q.convertShape(VectorOperators.F2B, SB, 0)).intoMemorySegment(out, i, LE);
         }
         for (; i < to; i++) {
-            float q = Math.min(hi, Math.max(lo, in.getAtIndex(Layouts.F32, i) / scale));
-            out.set(Layouts.I8, i, (byte) ((int) Math.rint(q) + zp));
+            float v = in.getAtIndex(Layouts.F32, i);
+            float q = Math.min(hi, Math.max(lo, v / scale));
+            out.set(Layouts.I8, i, v != v ? (byte) zp : (byte) ((int) Math.rint(q) + zp));
         }
     }
 }

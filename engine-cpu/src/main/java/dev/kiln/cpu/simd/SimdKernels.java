@@ -38,6 +38,7 @@ final class SimdKernels {
         KernelRegistry r = new KernelRegistry();
         IntegerMatMulKernels.register(r);
         CastKernels.register(r);
+        LinearQuantizeKernels.register(r);
         return r;
     }
 }
