@@ -3,12 +3,10 @@ package dev.kiln.quantize;
 import dev.kiln.graph.Attribute;
 import dev.kiln.graph.Graph;
 import dev.kiln.graph.Node;
-import dev.kiln.graph.ValueInfo;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -92,26 +90,7 @@ public final class DynamicQuantizer {
                 nodes.add(n);
             }
         }
-        // Drop the float weights nothing reads any more.
-        Set<String> used = new HashSet<>();
-        for (Node n : nodes) {
-            used.addAll(n.inputs());
-            for (Graph g : Graph.subgraphs(n)) {
-                used.addAll(g.freeVariables());
-            }
-        }
-        for (ValueInfo v : in.outputs()) {
-            used.add(v.name());
-        }
-        Set<String> removed = new HashSet<>();
-        for (String name : in.initializers().keySet()) {
-            if (!used.contains(name)) {
-                out.removeInitializer(name);
-                removed.add(name);
-            }
-        }
-        // Models before IR 4 list their initializers as graph inputs too.
-        out.inputs(in.inputs().stream().filter(v -> !removed.contains(v.name())).toList());
+        QuantizedGraphs.dropUnreadWeights(in, nodes, out);
         return out.nodes(nodes).build();
     }
 

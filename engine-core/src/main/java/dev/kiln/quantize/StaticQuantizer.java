@@ -164,25 +164,7 @@ public final class StaticQuantizer {
             inputs.set(1, dequantizedWeight(n.input(1), axis(n)));
             nodes.add(n.withIo(inputs, n.outputs()));
         }
-        Set<String> used = new HashSet<>();
-        for (Node n : nodes) {
-            used.addAll(n.inputs());
-            for (Graph g : Graph.subgraphs(n)) {
-                used.addAll(g.freeVariables());
-            }
-        }
-        for (ValueInfo v : in.outputs()) {
-            used.add(v.name());
-        }
-        Set<String> removed = new HashSet<>();
-        for (String name : in.initializers().keySet()) {
-            if (!used.contains(name)) {
-                out.removeInitializer(name);
-                removed.add(name);
-            }
-        }
-        // Models before IR 4 list their initializers as graph inputs too.
-        out.inputs(in.inputs().stream().filter(v -> !removed.contains(v.name())).toList());
+        QuantizedGraphs.dropUnreadWeights(in, nodes, out);
         return out.nodes(nodes).build();
     }
 
